@@ -36,5 +36,5 @@ class QueryError(QgkgError):
     """A SPARQL query is malformed, refused, too slow or unknown."""
 
 
-class ValidationFailed(QgkgError):
+class ValidationFailedError(QgkgError):
     """SHACL validation found violations."""

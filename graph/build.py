@@ -1,0 +1,355 @@
+"""Building a store: extract changed files in parallel, write a new version, switch to it.
+
+A build never writes the version that readers use. It hard-links a copy of the
+current version (Oxigraph's ``backup``: immutable files are linked, not copied),
+replaces the named graphs of changed files there, re-merges the descriptions of
+the entities those plans touch, runs the post-build steps (statistics, dumps,
+network figures) and only then switches ``current``. Killing it at any moment
+leaves the previous version current and intact; a lock lets one build run at a time.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from graph.store import StoreDir, reference_graph_iri
+from qgkg.config import DEFAULT_BASE
+from qgkg.errors import QgkgError, StoreError
+
+SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".docx", ".pdf")
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What extracting one file gave, in a form that crosses process boundaries."""
+
+    path: str
+    source: str
+    sha256: str
+    plans: tuple[tuple[str, str], ...] = ()  # (plan IRI, N-Triples of its named graph)
+    entities: str = ""  # N-Triples of the entity descriptions
+    activities: int = 0
+    warnings: tuple[str, ...] = ()
+    error: str | None = None
+
+
+@dataclass
+class BuildReport:
+    """The summary a build prints."""
+
+    version: str = ""
+    files_seen: int = 0
+    files_extracted: int = 0
+    files_unchanged: int = 0
+    files_removed: int = 0
+    plans: int = 0
+    activities: int = 0
+    agencies: int = 0
+    triples: int = 0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def find_plan_files(paths: Iterable[Path]) -> list[Path]:
+    """Plan files under the given files and folders, sorted; a missing path is an error."""
+    found: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise QgkgError(f"{path}: no such file or folder")
+        if path.is_dir():
+            found.extend(p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+        else:
+            found.append(path)
+    unique = sorted({p.resolve(): p for p in found}.values(), key=lambda p: (p.name, str(p)))
+    return unique
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def extract_one(path_str: str, base: str) -> FileResult:
+    """Extract one file (runs in a worker process); errors become a one-line ``error``."""
+    from loaders.plan import extract_file
+
+    path = Path(path_str)
+    try:
+        digest = sha256_file(path)
+    except OSError as exc:
+        return FileResult(path_str, path.name, "", error=f"{path}: cannot read ({exc.strerror or exc})")
+    try:
+        ex = extract_file(path, base=base)
+    except QgkgError as exc:
+        return FileResult(path_str, path.name, digest, error=str(exc))
+    except Exception as exc:  # a loader bug must not take the build down: report it per file
+        return FileResult(path_str, path.name, digest, error=f"{path}: internal error in the loader ({exc!r})")
+    plans = tuple((str(p.iri), p.graph.serialize(format="nt")) for p in ex.plans)
+    return FileResult(
+        path_str,
+        ex.source,
+        ex.sha256,
+        plans=plans,
+        entities=ex.entities.serialize(format="nt"),
+        activities=ex.activity_count,
+        warnings=tuple(ex.warnings),
+    )
+
+
+def _extract_all(paths: list[Path], base: str, jobs: int, progress: Callable[[FileResult], None]) -> list[FileResult]:
+    results: list[FileResult] = []
+    if jobs <= 1 or len(paths) <= 1:
+        for p in paths:
+            r = extract_one(str(p), base)
+            progress(r)
+            results.append(r)
+        return results
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        chunk = max(1, min(64, len(paths) // (jobs * 8) or 1))
+        for r in pool.map(extract_one, [str(p) for p in paths], [base] * len(paths), chunksize=chunk):
+            progress(r)
+            results.append(r)
+    return results
+
+
+class BuildLock:
+    """An exclusive, non-blocking lock on the store folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = root / "build.lock"
+        self.fh: Any = None
+
+    def __enter__(self) -> BuildLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fh = self.path.open("a+")
+        try:
+            fcntl.flock(self.fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.fh.seek(0)
+            holder = self.fh.read().strip() or "another process"
+            self.fh.close()
+            raise StoreError(f"{self.path.parent}: another build is running ({holder}); try again when it ends")
+        self.fh.seek(0)
+        self.fh.truncate()
+        self.fh.write(f"pid {os.getpid()}")
+        self.fh.flush()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.flock(self.fh.fileno(), fcntl.LOCK_UN)
+        self.fh.close()
+
+
+# Post-build steps: functions (version folder, open store, base) run on the new version
+# before it becomes current. Other modules register theirs (statistics, dumps, network).
+PostBuildStep = Callable[[Path, ox.Store, str], None]
+POST_BUILD_STEPS: list[tuple[str, str]] = [
+    ("graph.stats", "write_stats"),
+]
+
+
+def _run_post_build(version: Path, store: ox.Store, base: str) -> None:
+    import importlib
+
+    for module, name in POST_BUILD_STEPS:
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue  # an optional step whose module is not installed
+        getattr(mod, name)(version, store, base)
+
+
+def build(
+    root: Path,
+    paths: list[Path],
+    *,
+    base: str = DEFAULT_BASE,
+    clean: bool = False,
+    jobs: int | None = None,
+    progress: Callable[[FileResult], None] | None = None,
+    on_files: Callable[[int], None] | None = None,
+) -> BuildReport:
+    """Add or update the plans of ``paths`` in the store at ``root`` (see the module docstring)."""
+    started = time.perf_counter()
+    jobs = jobs or os.cpu_count() or 1
+    report = BuildReport()
+    root = Path(root)
+    with BuildLock(root):
+        sdir = StoreDir(root)
+        files = find_plan_files(paths)
+        report.files_seen = len(files)
+        previous = None if clean else sdir.current()
+        old_manifest: dict[str, Any] = {} if previous is None else sdir.manifest()
+        old_sources: dict[str, dict[str, Any]] = old_manifest.get("sources", {})
+        if old_manifest and old_manifest.get("base", base) != base:
+            raise StoreError(f"{root}: built with base {old_manifest.get('base')}, not {base}; use --clean")
+
+        todo: list[Path] = []
+        for path in files:
+            known = old_sources.get(path.name)
+            if known and known.get("sha256") == sha256_file(path):
+                report.files_unchanged += 1
+            else:
+                todo.append(path)
+        if on_files:
+            on_files(len(todo))
+        results = _extract_all(todo, base, jobs, progress or (lambda r: None))
+        good = [r for r in results if r.error is None]
+        report.errors = [r.error for r in results if r.error]
+        report.warnings = [w for r in good for w in r.warnings]
+        report.files_extracted = len(good)
+
+        version = sdir.new_version_path()
+        try:
+            if previous is not None:
+                ox.Store.read_only(str(previous / "oxigraph")).backup(str(version / "oxigraph"))
+                ox.Store.read_only(str(previous / "contrib")).backup(str(version / "contrib"))
+            main = ox.Store(str(version / "oxigraph"))
+            contrib = ox.Store(str(version / "contrib"))
+            sources = dict(old_sources)
+            touched = _apply(main, contrib, good, sources)
+            touched |= _load_static_reference(main, contrib, base, old_manifest)
+            _merge_entities(main, contrib, touched, base)
+            _run_post_build(version, main, base)
+            manifest = _manifest(main, sources, base)
+            main.flush()
+            contrib.flush()
+            del main, contrib
+            (version / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        except BaseException:
+            import shutil
+
+            shutil.rmtree(version, ignore_errors=True)
+            raise
+        sdir.switch_to(version)
+        sdir.prune()
+        report.version = version.name
+        report.plans = manifest["counts"]["plans"]
+        report.activities = manifest["counts"]["activities"]
+        report.agencies = manifest["counts"]["agencies"]
+        report.triples = manifest["counts"]["triples"]
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _parse_nt(text: str, graph: ox.NamedNode) -> Iterator[ox.Quad]:
+    for triple in ox.parse(text.encode("utf-8"), ox.RdfFormat.N_TRIPLES):
+        yield ox.Quad(triple.subject, triple.predicate, triple.object, graph)
+
+
+def _graph_subjects(store: ox.Store, graph: ox.NamedNode) -> set[Any]:
+    return {q.subject for q in store.quads_for_pattern(None, None, None, graph)}
+
+
+def _apply(
+    main: ox.Store, contrib: ox.Store, results: list[FileResult], sources: dict[str, dict[str, Any]]
+) -> set[Any]:
+    """Replace the named graphs of every changed source; return the entity subjects touched."""
+    touched: set[Any] = set()
+    for r in results:
+        old = sources.get(r.source, {})
+        for g in old.get("graphs", []):
+            node = ox.NamedNode(g)
+            touched |= _graph_subjects(contrib, node)
+            for store in (main, contrib):
+                if store.contains_named_graph(node):
+                    store.remove_graph(node)
+        graphs = []
+        for iri, nt in r.plans:
+            node = ox.NamedNode(iri)
+            main.extend(_parse_nt(nt, node))
+            graphs.append(iri)
+        if r.entities:
+            # entity descriptions are kept per file, under the main plan's IRI, in the contrib store
+            node = ox.NamedNode(r.plans[0][0])
+            contrib.extend(_parse_nt(r.entities, node))
+            touched |= _graph_subjects(contrib, node)
+        sources[r.source] = {"sha256": r.sha256, "graphs": graphs, "activities": r.activities}
+    return touched
+
+
+def _static_reference_text() -> str:
+    from ontology import ONTOLOGY_FILES, ontology_text
+
+    return "\n".join(ontology_text(name) for name in ONTOLOGY_FILES)
+
+
+def _load_static_reference(main: ox.Store, contrib: ox.Store, base: str, old_manifest: dict[str, Any]) -> set[Any]:
+    """(Re)load the ontology and programme scheme into the reference graph when they changed.
+
+    Returns the entity subjects to merge again: all of them after a reload (the
+    reference graph was cleared), none otherwise.
+    """
+    digest = hashlib.sha256(_static_reference_text().encode("utf-8")).hexdigest()
+    if old_manifest.get("static_sha256") == digest:
+        return set()
+    ref = ox.NamedNode(reference_graph_iri(base))
+    if main.contains_named_graph(ref):
+        main.remove_graph(ref)
+    main.extend(ox.Quad(t.subject, t.predicate, t.object, ref) for t in static_triples(base))
+    return {q.subject for q in contrib.quads_for_pattern(None, None, None, None)}
+
+
+def static_triples(base: str) -> list[ox.Triple]:
+    """The ontology and the programme scheme, with the resource base applied."""
+    from ontology import ONTOLOGY_FILES, ontology_text
+
+    out: list[ox.Triple] = []
+    for name in ONTOLOGY_FILES:
+        data = ontology_text(name).replace("https://w3id.org/qgkg/id/", base)
+        out.extend(ox.parse(data.encode("utf-8"), ox.RdfFormat.TURTLE))
+    return out
+
+
+def _merge_entities(main: ox.Store, contrib: ox.Store, touched: set[Any], base: str) -> None:
+    """Rewrite the reference description of every touched entity from all plans' contributions."""
+    ref = ox.NamedNode(reference_graph_iri(base))
+    static_subjects = {t.subject for t in static_triples(base)}
+    for subject in touched:
+        if subject in static_subjects:
+            continue
+        for q in list(main.quads_for_pattern(subject, None, None, ref)):
+            main.remove(q)
+        seen = {(q.predicate, q.object) for q in contrib.quads_for_pattern(subject, None, None, None)}
+        main.extend(ox.Quad(subject, p, o, ref) for p, o in seen)
+
+
+def _count(store: ox.Store, sparql: str) -> int:
+    rows = list(store.query(sparql, use_default_graph_as_union=True))
+    return int(rows[0][0].value) if rows else 0
+
+
+def _manifest(main: ox.Store, sources: dict[str, dict[str, Any]], base: str) -> dict[str, Any]:
+    qg = "https://w3id.org/qgkg/ontology#"
+    counts = {
+        "plans": _count(main, f"SELECT (COUNT(?p) AS ?n) WHERE {{ ?p a <{qg}Plan> }}"),
+        "activities": _count(main, f"SELECT (COUNT(?a) AS ?n) WHERE {{ ?a a <{qg}Activity> }}"),
+        "agencies": _count(main, f"SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {{ ?a a <{qg}Agency> }}"),
+        "triples": len(main),
+    }
+    return {
+        "format": 1,
+        "base": base,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "static_sha256": hashlib.sha256(_static_reference_text().encode("utf-8")).hexdigest(),
+        "sources": sources,
+        "counts": counts,
+    }
