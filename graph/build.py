@@ -156,15 +156,29 @@ class BuildLock:
         self.fh.close()
 
 
-# Post-build steps: functions (version folder, open store, base) run on the new version
-# before it becomes current. Other modules register theirs (statistics, dumps, network).
-PostBuildStep = Callable[[Path, ox.Store, str], None]
+@dataclass(frozen=True)
+class BuildDelta:
+    """What a build changed, for post-build steps that update their outputs incrementally."""
+
+    previous: Path | None  # the previous version folder (its cached outputs can be reused), or None
+    removed: frozenset[str]  # plan graph IRIs removed or replaced
+    added: frozenset[str]  # plan graph IRIs written by this build
+    base: str
+
+
+# Post-build steps: ``step(version_folder, store, delta)`` runs on the new version, with the
+# read-write store open, before the version becomes current. A step writes its outputs
+# (statistics, network figures, dumps) inside the version folder. Listed as (module, function)
+# so that a module that is not there is skipped.
+PostBuildStep = Callable[[Path, ox.Store, BuildDelta], None]
 POST_BUILD_STEPS: list[tuple[str, str]] = [
     ("graph.stats", "write_stats"),
+    ("graph.network", "write_network_cache"),
+    ("graph.dumps", "write_dumps"),
 ]
 
 
-def _run_post_build(version: Path, store: ox.Store, base: str) -> None:
+def _run_post_build(version: Path, store: ox.Store, delta: BuildDelta) -> None:
     import importlib
 
     for module, name in POST_BUILD_STEPS:
@@ -174,7 +188,7 @@ def _run_post_build(version: Path, store: ox.Store, base: str) -> None:
             if exc.name != module:
                 raise
             continue  # an optional step whose module is not installed
-        getattr(mod, name)(version, store, base)
+        getattr(mod, name)(version, store, delta)
 
 
 def build(
@@ -225,10 +239,13 @@ def build(
             main = ox.Store(str(version / "oxigraph"))
             contrib = ox.Store(str(version / "contrib"))
             sources = dict(old_sources)
+            removed = frozenset(g for r in good for g in old_sources.get(r.source, {}).get("graphs", []))
+            added = frozenset(iri for r in good for iri, _nt in r.plans)
+            delta = BuildDelta(previous, removed, added, base)
             touched = _apply(main, contrib, good, sources)
             touched |= _load_static_reference(main, contrib, base, old_manifest)
             _merge_entities(main, contrib, touched, base)
-            _run_post_build(version, main, base)
+            _run_post_build(version, main, delta)
             manifest = _manifest(main, sources, base)
             main.flush()
             contrib.flush()
