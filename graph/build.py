@@ -231,6 +231,17 @@ def build(
         report.warnings = [w for r in good for w in r.warnings]
         report.files_extracted = len(good)
 
+        static_digest = hashlib.sha256(_static_reference_text().encode("utf-8")).hexdigest()
+        if previous is not None and not good and old_manifest.get("static_sha256") == static_digest:
+            # nothing to change: the current version stays current
+            counts = old_manifest.get("counts", {})
+            report.version = previous.name
+            report.plans = counts.get("plans", 0)
+            report.activities = counts.get("activities", 0)
+            report.agencies = counts.get("agencies", 0)
+            report.triples = counts.get("triples", 0)
+            report.seconds = time.perf_counter() - started
+            return report
         version = sdir.new_version_path()
         try:
             if previous is not None:
