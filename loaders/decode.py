@@ -1,11 +1,66 @@
-"""Bytes and file formats to text. FIRST PASS: UTF-8 only (the decode issue replaces this)."""
+"""Bytes and file formats to text: ``read_plan_file(path) -> Decoded``.
+
+Rules (each refusal is a one-line ``DecodeError`` naming the file and the reason):
+
+- Files larger than ``MAX_BYTES`` are refused before they are read.
+- ``.txt`` (and unknown extensions): a BOM (UTF-8, UTF-16, UTF-32) wins; then strict UTF-8;
+  then UTF-16 without BOM when the NUL bytes fall on one side of every pair; then
+  charset-normalizer, whose guess is checked by decoding strictly with the codec and all of
+  its Chinese neighbours (GB18030, Big5/CP950) and keeping the one whose CJK characters are
+  common ones.  When no reading is Chinese-looking, or two are equally so, the file is
+  refused: nothing is guessed silently.  NUL bytes otherwise mean a binary file: refused.
+- Mixed encodings: when no codec reads the whole file, the file is read line by line, UTF-8
+  where a line is valid UTF-8 and the best legacy codec elsewhere, if that codec reads every
+  other line and the result is Chinese-looking; the note says how many lines each took.
+- ``.html``/``.htm``: ``decode_html`` (charset from the BOM or ``<meta charset>``, then as
+  text); the article body is kept.
+- ``.docx``: checked as a zip (size and ratio limits against zip bombs) before python-docx
+  opens it; paragraphs and tables in document order, a table row per line, cells joined
+  by tabs.
+- ``.pdf``: the text layer via pdfminer.six; a PDF without one is refused.
+- Control characters other than ``\\n`` and ``\\t`` and lone surrogates are removed (and
+  counted in the note); ``\\r\\n`` becomes ``\\n``.  Empty or whitespace-only text is refused.
+"""
 
 from __future__ import annotations
 
+import codecs
+import io
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from charset_normalizer import from_bytes
+
+from loaders.script import to_simplified
 from qgkg.errors import DecodeError
+
+MAX_BYTES = 64 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_ZIP_RATIO = 150
+MAX_ZIP_MEMBERS = 2000
+MIN_COMMON_SHARE = 0.6
+MIN_CJK_SHARE = 0.2
+MIN_SHARE_LEAD = 0.15
+
+TEXT_SUFFIXES = frozenset({".txt", ".text"})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Chinese legacy codecs, each the superset of its family.
+_LEGACY = ("gb18030", "cp950", "big5hkscs")
+_FAMILY = {
+    "gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "hz": "gb18030",
+    "big5": "cp950", "cp950": "cp950", "big5hkscs": "big5hkscs",
+}
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -18,15 +73,323 @@ class Decoded:
 
 
 def read_plan_file(path: Path) -> Decoded:
-    """Read a plan file and return its text."""
+    """Read a plan file (.txt, .html, .docx, .pdf, or text with another extension) as text."""
+    path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise DecodeError(f"{path}: file too large ({size} bytes, limit {MAX_BYTES})")
         data = path.read_bytes()
     except OSError as exc:
         raise DecodeError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        decoded = decode_docx(data, path)
+    elif suffix == ".pdf":
+        decoded = decode_pdf(data, path)
+    elif suffix in HTML_SUFFIXES:
+        decoded = decode_html(data, path)
+    elif suffix in TEXT_SUFFIXES:
+        decoded = decode_text(data, path)
+    else:
+        try:
+            decoded = decode_text(data, path)
+        except DecodeError as exc:
+            raise DecodeError(f"{path}: unknown extension {suffix or '(none)'!r} and not text ({exc})") from exc
+    return finish(decoded, path)
+
+
+def finish(decoded: Decoded, path: Path) -> Decoded:
+    """Remove control characters and lone surrogates; refuse empty text."""
+    text = decoded.text.replace("\r\n", "\n").replace("\r", "\n")
+    text, removed = _CONTROLS.subn("", text)
+    if not text.strip():
+        raise DecodeError(f"{path}: empty file (no text after decoding)")
+    note = decoded.note + (f"; {removed} control characters removed" if removed else "")
+    return Decoded(text=text, encoding=decoded.encoding, note=note)
+
+
+def decode_text(data: bytes, path: Path) -> Decoded:
+    """Decode plain-text bytes with a recorded, checked encoding decision."""
     if not data.strip():
         raise DecodeError(f"{path}: empty file")
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise DecodeError(f"{path}: invalid {codec} after its BOM ({exc.reason})") from exc
+            name = codec.replace("-sig", "")
+            return Decoded(text, name, f"{name} (BOM)")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DecodeError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
-    return Decoded(text=text, encoding="utf-8", note="utf-8")
+        return Decoded(data.decode("utf-8"), "utf-8", "utf-8 (strict)")
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data:
+        return _decode_nul_bytes(data, path)
+    return _decode_legacy(data, path)
+
+
+def _decode_nul_bytes(data: bytes, path: Path) -> Decoded:
+    """UTF-16 without BOM (one byte order reads as Chinese, the other not); else binary."""
+    found = _best_codec(data, ("utf-16-le", "utf-16-be"), "")
+    if found is None:
+        raise DecodeError(f"{path}: binary content (NUL bytes), not a text file")
+    codec, share = found
+    return Decoded(data.decode(codec), codec, f"{codec} (no BOM; common CJK {share:.2f})")
+
+
+def _decode_legacy(data: bytes, path: Path) -> Decoded:
+    guess = from_bytes(data).best()
+    guess_name = guess.encoding if guess is not None else "none"
+    chaos = f", chaos {guess.chaos:.2f}" if guess is not None else ""
+    family = _FAMILY.get(guess_name.replace("_", "").replace("-", "").lower(), "")
+    order = ([family] if family else []) + [c for c in _LEGACY if c != family]
+    if len(data) % 2 == 0:
+        order += ["utf-16-le", "utf-16-be"]
+    found = _best_codec(data, tuple(order), family)
+    if found is not None:
+        codec, share = found
+        note = f"{codec} (charset-normalizer: {guess_name}{chaos}; common CJK {share:.2f})"
+        return Decoded(data.decode(codec), codec, note)
+    mixed = _decode_mixed(data)
+    if mixed is not None:
+        return mixed
+    raise DecodeError(f"{path}: cannot tell the encoding (best guess {family or guess_name}, confidence too low)")
+
+
+def _best_codec(data: bytes, order: tuple[str, ...], preferred: str) -> tuple[str, float] | None:
+    """The codec whose strict reading is clearly the most Chinese-looking, with its share."""
+    shares: dict[str, float] = {}
+    for codec in order:
+        try:
+            shares[codec] = common_share(data.decode(codec))
+        except UnicodeDecodeError:
+            continue
+    ranked = sorted(shares.items(), key=lambda item: (-item[1], order.index(item[0])))
+    if not ranked or ranked[0][1] < MIN_COMMON_SHARE:
+        return None
+    best, share = ranked[0]
+    rival = next((s for c, s in ranked[1:] if _FAMILY.get(c, c) != _FAMILY.get(best, best)), 0.0)
+    if share - rival >= MIN_SHARE_LEAD or (best == preferred and share > rival):
+        return best, share
+    return None
+
+
+def _decode_mixed(data: bytes) -> Decoded | None:
+    """Line by line: UTF-8 where valid, else one legacy codec; None unless all lines read well."""
+    lines = data.split(b"\n")
+    utf8 = [i for i, line in enumerate(lines) if _is_utf8(line)]
+    others = [lines[i] for i in range(len(lines)) if i not in set(utf8)]
+    if not utf8 or not others:
+        return None
+    for codec in _LEGACY:
+        try:
+            legacy = [line.decode(codec) for line in others]
+        except UnicodeDecodeError:
+            continue
+        if common_share("\n".join(legacy)) < MIN_COMMON_SHARE:
+            continue
+        it = iter(legacy)
+        text = "\n".join(line.decode("utf-8") if i in set(utf8) else next(it) for i, line in enumerate(lines))
+        note = f"mixed: utf-8 ({len(utf8)} lines) + {codec} ({len(others)} lines), decoded line by line"
+        return Decoded(text, f"utf-8+{codec}", note)
+    return None
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def common_share(text: str) -> float:
+    """Share of CJK characters whose simplified form is common (GB2312 level 1), 0 if not Chinese.
+
+    Text whose visible characters are less than ``MIN_CJK_SHARE`` CJK is not Chinese-looking
+    and scores 0.
+
+    >>> common_share("质量强国建设"), common_share("hello world")
+    (1.0, 0.0)
+    """
+    visible = [ch for ch in text if not ch.isspace()]
+    cjk = [ch for ch in visible if "\u4e00" <= ch <= "\u9fff"]
+    if not visible or len(cjk) < MIN_CJK_SHARE * len(visible):
+        return 0.0
+    common = sum(1 for ch in to_simplified("".join(cjk)) if _is_level1(ch))
+    return common / len(cjk)
+
+
+def _is_level1(ch: str) -> bool:
+    try:
+        data = ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return len(data) == 2 and 0xB0 <= data[0] <= 0xD7
+
+
+# --- HTML ------------------------------------------------------------------------------------
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
+_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "nav", "header", "footer", "aside",
+              "form", "button", "select", "svg")
+_BOILERPLATE = re.compile(
+    r"nav|menu|footer|breadcrumb|crumb|share|sidebar|toolbar|copyright|login|search|topbar|banner|related",
+    re.IGNORECASE,
+)
+_CANDIDATES = ("article", "main", "section", "div", "td")
+_BLOCKS = ("p", "div", "section", "article", "main", "li", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
+           "blockquote", "pre", "dd", "dt", "ul", "ol", "center")
+_TIGHTEN = 0.8
+
+
+def decode_html(data: bytes, path: Path) -> Decoded:
+    """The article body of a web page as text, one paragraph per line.
+
+    The charset comes from a BOM, then ``<meta charset>``, then the text rules.  Scripts,
+    styles, navigation, headers, footers, asides and forms are dropped, and so are elements
+    whose id or class names navigation, menus, footers, breadcrumbs or share bars.  The body
+    is the candidate (article, main, section, div, td) with the most CJK characters,
+    tightened to a descendant candidate that holds at least 80% of them.
+    """
+    from bs4 import BeautifulSoup
+
+    declared = _META_CHARSET.search(data[:4096])
+    charset = declared.group(1).decode("ascii").lower() if declared else ""
+    if charset and not any(data.startswith(bom) for bom, _ in _BOMS):
+        codec = _FAMILY.get(charset.replace("-", "").replace("_", ""), charset)
+        try:
+            decoded = Decoded(data.decode(codec), codec, f"{codec} (meta charset {charset})")
+        except (LookupError, UnicodeDecodeError):
+            decoded = decode_text(data, path)
+    else:
+        decoded = decode_text(data, path)
+    soup = BeautifulSoup(decoded.text, "lxml")
+    for tag in soup.find_all(_DROP_TAGS):
+        tag.decompose()
+    for tag in soup.find_all(True):
+        if tag.decomposed or tag.name in ("html", "body", "article", "main"):
+            continue
+        names = " ".join([str(tag.get("id") or ""), *(tag.get("class") or [])])
+        if names.strip() and _BOILERPLATE.search(names):
+            tag.decompose()
+    body = _article_element(soup)
+    if body is None:
+        raise DecodeError(f"{path}: HTML page has no Chinese text")
+    for br in body.find_all("br"):
+        br.replace_with("\n")
+    for block in body.find_all(_BLOCKS):
+        block.insert_before("\n")
+        block.insert_after("\n")
+    lines = [" ".join(line.split()) for line in body.get_text().split("\n")]
+    text = "\n".join(line for line in lines if line)
+    heading = soup.find(["h1"]) or soup.find("title")
+    title = heading.get_text(" ", strip=True) if heading is not None else ""
+    if title and title not in text and _cjk_count(title):
+        text = f"{title}\n{text}"
+    label = body.name + (f"#{body.get('id')}" if body.get("id") else "")
+    return Decoded(text, decoded.encoding, f"html {decoded.note}; article body <{label}>")
+
+
+def _cjk_count(text: str) -> int:
+    return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+
+
+def _article_element(soup: object) -> object | None:
+    """The candidate element with the most CJK text, tightened to a dense descendant."""
+    from bs4 import BeautifulSoup, Tag
+
+    assert isinstance(soup, BeautifulSoup)
+    root = soup.body or soup
+    counts = {id(tag): _cjk_count(tag.get_text()) for tag in root.find_all(_CANDIDATES)}
+    best: Tag | None = None
+    for tag in root.find_all(_CANDIDATES):
+        if best is None or counts[id(tag)] > counts[id(best)]:
+            best = tag
+    if best is None:
+        return root if _cjk_count(root.get_text()) else None
+    if not counts[id(best)]:
+        return None
+    while True:
+        dense = [t for t in best.find_all(_CANDIDATES) if counts[id(t)] >= _TIGHTEN * counts[id(best)]]
+        if not dense:
+            return best
+        best = dense[0]
+
+
+# --- DOCX ------------------------------------------------------------------------------------
+
+
+def decode_docx(data: bytes, path: Path) -> Decoded:
+    """Paragraphs and tables of a .docx in document order (a table row per line, cells by tabs)."""
+    _check_zip(data, path)
+    from docx import Document
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises several unrelated types on bad packages
+        raise DecodeError(f"{path}: not a readable .docx ({type(exc).__name__})") from exc
+    lines: list[str] = []
+    paragraphs = tables = 0
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            lines.append(Paragraph(child, document).text)
+            paragraphs += 1
+        elif tag == "tbl":
+            tables += 1
+            for row in Table(child, document).rows:
+                cells: list[str] = []
+                for cell in row.cells:
+                    value = " ".join(cell.text.split())
+                    if not cells or cells[-1] != value:  # merged cells repeat
+                        cells.append(value)
+                lines.append("\t".join(cells))
+    return Decoded("\n".join(lines), "docx", f"docx (python-docx): {paragraphs} paragraphs, {tables} tables")
+
+
+def _check_zip(data: bytes, path: Path) -> None:
+    """Refuse a .docx that is not a zip or would unpack to too much (zip bomb)."""
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise DecodeError(f"{path}: not a .docx (not a zip archive)")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise DecodeError(f"{path}: damaged .docx archive ({exc})") from exc
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise DecodeError(f"{path}: .docx has too many members ({len(members)})")
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNZIPPED_BYTES:
+        raise DecodeError(f"{path}: .docx unpacks to {total} bytes (limit {MAX_UNZIPPED_BYTES}): refused")
+    for member in members:
+        if member.file_size > 1024 * 1024 and member.file_size > MAX_ZIP_RATIO * max(member.compress_size, 1):
+            raise DecodeError(f"{path}: .docx member {member.filename} has an absurd compression ratio: refused")
+    if "word/document.xml" not in {m.filename for m in members}:
+        raise DecodeError(f"{path}: not a .docx (no word/document.xml)")
+
+
+# --- PDF -------------------------------------------------------------------------------------
+
+
+def decode_pdf(data: bytes, path: Path) -> Decoded:
+    """The text layer of a PDF (pdfminer.six); a PDF without one is refused."""
+    if not data.lstrip()[:5] == b"%PDF-":
+        raise DecodeError(f"{path}: not a PDF (no %PDF- header)")
+    from pdfminer.high_level import extract_text
+    from pdfminer.pdfparser import PDFSyntaxError
+
+    try:
+        text = extract_text(io.BytesIO(data))
+    except PDFSyntaxError as exc:
+        raise DecodeError(f"{path}: damaged PDF ({exc})") from exc
+    except Exception as exc:  # pdfminer raises many types (encryption, bad streams)
+        raise DecodeError(f"{path}: unreadable PDF ({type(exc).__name__}: {exc})") from exc
+    text = text.replace("\x0c", "\n")
+    if not text.strip():
+        raise DecodeError(f"{path}: PDF has no text layer")
+    return Decoded(text, "pdf", "pdf text layer (pdfminer.six)")
