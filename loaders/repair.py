@@ -64,6 +64,8 @@ def normalise_controls(text: str) -> tuple[str, list[str]]:
 def normalise_whitespace(text: str) -> tuple[str, list[str]]:
     """Turn NBSP and ideographic spaces into ASCII spaces; drop spaces at both ends of lines.
 
+    The count is the Unicode spaces replaced plus the line ends trimmed.
+
     >>> normalise_whitespace("加强质量支撑\u3000共建质量强国 \\n")
     ('加强质量支撑 共建质量强国\\n', ['spaces normalised: 2'])
     """
