@@ -1,0 +1,247 @@
+"""The network table: activities, their lead agencies and programmes, materialised at build time.
+
+A co-lead self-join over the whole on-disk store is slow at scale (FACTS.md: ~40 s at
+10M triples), so each build writes ``network.sqlite`` inside its version folder::
+
+    activity(iri, plan, jurisdiction, city, year)   one row per activity
+    lead(activity, agency)                           one row per lead agency of an activity
+    concerns(activity, programme)                    one row per programme of an activity
+    entity(iri, kind, label_zh, label_en, level, city, collective, code)
+                                                     agencies, cities, jurisdictions, programmes
+
+An incremental build copies the previous version's table and replaces only the rows
+of the plans it removed or added. The same tables can be filled from SPARQL
+(``fill_from_sparql``) for a store that has no cache, e.g. a remote one.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from qgkg.config import ONTOLOGY_NS
+
+CACHE_FILE = "network.sqlite"
+SCHEMA_VERSION = 1
+
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+SKOS_PREF = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
+SKOS_NOTATION = ox.NamedNode("http://www.w3.org/2004/02/skos/core#notation")
+TIME_YEAR = ox.NamedNode("http://www.w3.org/2006/time#year")
+
+
+def _qg(name: str) -> ox.NamedNode:
+    return ox.NamedNode(ONTOLOGY_NS + name)
+
+
+QG_ACTIVITY = _qg("Activity")
+QG_PLAN, QG_CITY, QG_JURISDICTION, QG_YEAR = _qg("plan"), _qg("city"), _qg("jurisdiction"), _qg("year")
+QG_LEAD, QG_PROGRAMME = _qg("leadAgency"), _qg("programme")
+QG_LEVEL, QG_COLLECTIVE = _qg("level"), _qg("collective")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS activity(iri TEXT PRIMARY KEY, plan TEXT NOT NULL, jurisdiction TEXT, city TEXT,
+                                    year INTEGER);
+CREATE TABLE IF NOT EXISTS lead(activity TEXT NOT NULL, agency TEXT NOT NULL, PRIMARY KEY(activity, agency))
+    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS concerns(activity TEXT NOT NULL, programme TEXT NOT NULL,
+                                    PRIMARY KEY(activity, programme)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS entity(iri TEXT PRIMARY KEY, kind TEXT, label_zh TEXT, label_en TEXT, level TEXT,
+                                  city TEXT, collective INTEGER, code TEXT);
+CREATE INDEX IF NOT EXISTS activity_plan ON activity(plan);
+CREATE INDEX IF NOT EXISTS activity_city_year ON activity(city, year);
+CREATE INDEX IF NOT EXISTS activity_year ON activity(year);
+CREATE INDEX IF NOT EXISTS lead_agency ON lead(agency);
+CREATE INDEX IF NOT EXISTS concerns_programme ON concerns(programme);
+"""
+
+EntityRow = tuple[str, str, str | None, str | None, str | None, str | None, int, str | None]
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+    """Create the tables (idempotent)."""
+    conn.executescript(SCHEMA)
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+
+
+def open_cache(path: Path) -> sqlite3.Connection:
+    """Open a finished cache read-only (safe to share between threads: nothing writes it)."""
+    uri = f"file:{path}?mode=ro&immutable=1"
+    return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+
+def write_cache(version: Path, store: ox.Store, previous: Path | None, removed: Iterable[str],
+                added: Iterable[str], reference_graph: str) -> Path:
+    """Write ``version/network.sqlite`` from the previous version's table and the changed plan graphs."""
+    target = version / CACHE_FILE
+    tmp = version / f".{CACHE_FILE}.tmp"
+    tmp.unlink(missing_ok=True)
+    old = previous / CACHE_FILE if previous is not None else None
+    reusable = old is not None and old.is_file() and _schema_of(old) == SCHEMA_VERSION
+    ref = ox.NamedNode(reference_graph)
+    if reusable:
+        assert old is not None
+        shutil.copyfile(old, tmp)
+        graphs = sorted(set(removed) | set(added))
+    else:
+        graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g != ref)
+    conn = sqlite3.connect(tmp)
+    try:
+        create_schema(conn)
+        touched: set[str] = set()
+        if reusable:
+            touched |= _delete_plans(conn, graphs)
+        years: dict[str, int | None] = {}
+        for g in graphs:
+            touched |= _insert_plan(conn, store, ox.NamedNode(g), years)
+        _refresh_entities(conn, store, ref, touched)
+        conn.commit()
+    finally:
+        conn.close()
+    tmp.replace(target)
+    return target
+
+
+def _schema_of(path: Path) -> int | None:
+    try:
+        conn = open_cache(path)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    return int(row[0]) if row else None
+
+
+def _delete_plans(conn: sqlite3.Connection, plans: list[str]) -> set[str]:
+    """Delete the rows of ``plans``; return the entities they referred to (to refresh)."""
+    touched: set[str] = set()
+    for plan in plans:
+        acts = [r[0] for r in conn.execute("SELECT iri FROM activity WHERE plan = ?", (plan,))]
+        for a in acts:
+            touched.update(r[0] for r in conn.execute("SELECT agency FROM lead WHERE activity = ?", (a,)))
+            conn.execute("DELETE FROM lead WHERE activity = ?", (a,))
+            conn.execute("DELETE FROM concerns WHERE activity = ?", (a,))
+        conn.execute("DELETE FROM activity WHERE plan = ?", (plan,))
+    return touched
+
+
+def _objects(store: ox.Store, pred: ox.NamedNode, graph: ox.NamedNode) -> Iterator[tuple[str, Any]]:
+    for q in store.quads_for_pattern(None, pred, None, graph):
+        if isinstance(q.subject, ox.NamedNode):
+            yield q.subject.value, q.object
+
+
+def _year_of(store: ox.Store, year: Any, years: dict[str, int | None]) -> int | None:
+    key = year.value if isinstance(year, ox.NamedNode | ox.Literal) else str(year)
+    if key not in years:
+        value: int | None = None
+        if isinstance(year, ox.Literal):
+            value = _int(year.value)
+        else:
+            for pred in (TIME_YEAR, RDFS_LABEL):
+                for q in store.quads_for_pattern(year, pred, None, None):
+                    value = _int(q.object.value)
+                    if value is not None:
+                        break
+                if value is not None:
+                    break
+        years[key] = value
+    return years[key]
+
+
+def _int(text: str) -> int | None:
+    text = text.strip()
+    return int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else None
+
+
+def _insert_plan(conn: sqlite3.Connection, store: ox.Store, graph: ox.NamedNode,
+                 years: dict[str, int | None]) -> set[str]:
+    """Insert the activities of one plan graph; return the entities they refer to."""
+    activities = {s for s, o in _objects(store, RDF_TYPE, graph) if o == QG_ACTIVITY}
+    if not activities:
+        return set()
+    fields: dict[str, dict[str, str | int | None]] = {a: {} for a in activities}
+    for name, pred in (("plan", QG_PLAN), ("jurisdiction", QG_JURISDICTION), ("city", QG_CITY)):
+        for s, o in _objects(store, pred, graph):
+            if s in fields and isinstance(o, ox.NamedNode):
+                fields[s][name] = o.value
+    for s, o in _objects(store, QG_YEAR, graph):
+        if s in fields:
+            fields[s]["year"] = _year_of(store, o, years)
+    touched: set[str] = set()
+    rows = []
+    for a in sorted(activities):
+        f = fields[a]
+        rows.append((a, f.get("plan") or graph.value, f.get("jurisdiction"), f.get("city"), f.get("year")))
+        touched.update(str(v) for k, v in f.items() if k in ("jurisdiction", "city") and v)
+    conn.executemany("INSERT OR REPLACE INTO activity VALUES (?, ?, ?, ?, ?)", rows)
+    for table, pred in (("lead", QG_LEAD), ("concerns", QG_PROGRAMME)):
+        pairs = sorted({(s, o.value) for s, o in _objects(store, pred, graph)
+                        if s in activities and isinstance(o, ox.NamedNode)})
+        conn.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)", pairs)
+        touched.update(p[1] for p in pairs)
+    return touched
+
+
+def _refresh_entities(conn: sqlite3.Connection, store: ox.Store, ref: ox.NamedNode, touched: set[str]) -> None:
+    """Rewrite the entity rows of ``touched`` and of every programme and city from the reference graph."""
+    for cls in ("Programme", "City"):
+        touched.update(q.subject.value for q in store.quads_for_pattern(None, RDF_TYPE, _qg(cls), ref)
+                       if isinstance(q.subject, ox.NamedNode))
+    rows = [describe_entity(iri, store.quads_for_pattern(ox.NamedNode(iri), None, None, ref))
+            for iri in sorted(touched)]
+    conn.executemany("INSERT OR REPLACE INTO entity VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def describe_entity(iri: str, quads: Iterable[Any]) -> EntityRow:
+    """An ``entity`` row from the statements about ``iri`` (pyoxigraph quads or triples)."""
+    types: set[str] = set()
+    zh: list[str] = []
+    en: list[str] = []
+    other: list[str] = []
+    level = city = code = None
+    collective = 0
+    for q in quads:
+        p, o = q.predicate, q.object
+        if p == RDF_TYPE:
+            types.add(o.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1])
+        elif p in (SKOS_PREF, RDFS_LABEL) and isinstance(o, ox.Literal):
+            lang = (o.language or "").lower()
+            bucket = zh if lang.startswith("zh") and p == SKOS_PREF else en if lang.startswith("en") else other
+            bucket.append(o.value)
+        elif p == QG_LEVEL:
+            level = o.value
+        elif p == QG_CITY and isinstance(o, ox.NamedNode):
+            city = o.value
+        elif p == QG_COLLECTIVE:
+            collective = 1 if o.value.lower() in ("true", "1") else 0
+        elif p == SKOS_NOTATION:
+            code = o.value
+    if "CollectiveAgency" in types:
+        collective = 1
+    kind = entity_kind(types, collective)
+    label_zh = min(zh) if zh else (min(other) if other else None)
+    return (iri, kind, label_zh, min(en) if en else None, level, city, collective, code)
+
+
+KIND_ORDER = ("CollectiveAgency", "Agency", "Organization", "Programme", "City", "District", "Province",
+              "Country", "Jurisdiction")
+
+
+def entity_kind(types: set[str], collective: int) -> str:
+    """The most specific kind among the types: CollectiveAgency, Agency, Organization, Programme, City, …"""
+    if collective and ("Agency" in types or "Organization" in types or not types):
+        return "CollectiveAgency"
+    for k in KIND_ORDER:
+        if k in types:
+            return k
+    return "Organization" if not types else sorted(types)[0]
