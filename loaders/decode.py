@@ -60,6 +60,7 @@ _FAMILY = {
     "gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "hz": "gb18030",
     "big5": "cp950", "cp950": "cp950", "big5hkscs": "big5hkscs",
 }
+_GROUP = {"gb18030": "gb", "cp950": "big5", "big5hkscs": "big5"}
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
@@ -170,7 +171,7 @@ def _best_codec(data: bytes, order: tuple[str, ...], preferred: str) -> tuple[st
     if not ranked or ranked[0][1] < MIN_COMMON_SHARE:
         return None
     best, share = ranked[0]
-    rival = next((s for c, s in ranked[1:] if _FAMILY.get(c, c) != _FAMILY.get(best, best)), 0.0)
+    rival = next((s for c, s in ranked[1:] if _GROUP.get(c, c) != _GROUP.get(best, best)), 0.0)
     if share - rival >= MIN_SHARE_LEAD or (best == preferred and share > rival):
         return best, share
     return None
@@ -181,7 +182,7 @@ def _decode_mixed(data: bytes) -> Decoded | None:
     lines = data.split(b"\n")
     utf8 = [i for i, line in enumerate(lines) if _is_utf8(line)]
     others = [lines[i] for i in range(len(lines)) if i not in set(utf8)]
-    if not utf8 or not others:
+    if not any(not lines[i].isascii() for i in utf8) or not others:
         return None
     for codec in _LEGACY:
         try:
@@ -206,20 +207,26 @@ def _is_utf8(line: bytes) -> bool:
 
 
 def common_share(text: str) -> float:
-    """Share of CJK characters whose simplified form is common (GB2312 level 1), 0 if not Chinese.
+    """Share of common characters among the non-ASCII visible ones; 0 if not Chinese-looking.
 
-    Text whose visible characters are less than ``MIN_CJK_SHARE`` CJK is not Chinese-looking
-    and scores 0.
+    Common: CJK characters whose simplified form is in GB2312 level 1, and CJK punctuation.
+    A wrong codec yields rare characters, kana, symbols and private-use characters instead.
+    Text whose visible characters are less than ``MIN_CJK_SHARE`` CJK scores 0.
 
-    >>> common_share("质量强国建设"), common_share("hello world")
-    (1.0, 0.0)
+    >>> common_share("质量强国建设，质量月"), common_share("hello world"), common_share("砮过辅龟囊いァ瓣㎝")
+    (1.0, 0.0, 0.5555555555555556)
     """
     visible = [ch for ch in text if not ch.isspace()]
-    cjk = [ch for ch in visible if "\u4e00" <= ch <= "\u9fff"]
+    wide = [ch for ch in visible if not ch.isascii()]
+    cjk = "".join(ch for ch in wide if "\u4e00" <= ch <= "\u9fff")
     if not visible or len(cjk) < MIN_CJK_SHARE * len(visible):
         return 0.0
-    common = sum(1 for ch in to_simplified("".join(cjk)) if _is_level1(ch))
-    return common / len(cjk)
+    common = sum(1 for ch in to_simplified(cjk) if _is_level1(ch))
+    common += sum(1 for ch in wide if ch in _COMMON_PUNCT)
+    return common / len(wide)
+
+
+_COMMON_PUNCT = frozenset("，。、；：？！“”‘’（）《》〔〕【】—…·　")
 
 
 def _is_level1(ch: str) -> bool:
@@ -240,7 +247,7 @@ _BOILERPLATE = re.compile(
     re.IGNORECASE,
 )
 _CANDIDATES = ("article", "main", "section", "div", "td")
-_BLOCKS = ("p", "div", "section", "article", "main", "li", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
+_BLOCKS = ("p", "div", "section", "article", "main", "li", "tr", "table", "caption", "h1", "h2", "h3", "h4", "h5", "h6",
            "blockquote", "pre", "dd", "dt", "ul", "ol", "center")
 _TIGHTEN = 0.8
 
@@ -280,10 +287,13 @@ def decode_html(data: bytes, path: Path) -> Decoded:
         raise DecodeError(f"{path}: HTML page has no Chinese text")
     for br in body.find_all("br"):
         br.replace_with("\n")
+    for cell in body.find_all(("td", "th")):
+        cell.insert_after("\t")
     for block in body.find_all(_BLOCKS):
         block.insert_before("\n")
         block.insert_after("\n")
-    lines = [" ".join(line.split()) for line in body.get_text().split("\n")]
+    lines = ["\t".join(" ".join(cell.split()) for cell in line.strip().split("\t"))
+             for line in body.get_text().split("\n")]
     text = "\n".join(line for line in lines if line)
     heading = soup.find(["h1"]) or soup.find("title")
     title = heading.get_text(" ", strip=True) if heading is not None else ""
