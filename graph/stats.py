@@ -1,0 +1,139 @@
+"""Statistics for the home page, written once per store version (``stats.json``) by a post-build step.
+
+A build that changes a few files updates the previous version's statistics with
+the rows of the changed plans only, so it stays fast on a large store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from graph.queries import get_query
+from graph.store import GraphStore, Value, reference_graph_iri, to_value
+
+STATS_FILE = "stats.json"
+QG = "https://w3id.org/qgkg/ontology#"
+_KIND_KEYS = {
+    QG + "Agency": "agencies",
+    QG + "Programme": "programmes",
+    QG + "City": "cities",
+    QG + "Jurisdiction": "jurisdictions",
+    QG + "Year": "years",
+}
+
+
+def read_stats(version: Path) -> dict[str, Any] | None:
+    """The statistics of a version, or None when they were not written."""
+    path = Path(version) / STATS_FILE
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data
+
+
+def _rows(result: Any) -> list[dict[str, Value]]:
+    names = [v.value for v in result.variables]
+    out = []
+    for solution in result:
+        row = {}
+        for n in names:
+            v = to_value(solution[n])
+            if v is not None:
+                row[n] = v
+        out.append(row)
+    return out
+
+
+def plan_rows(
+    rows: list[dict[str, Value]], programme_rows: list[dict[str, Value]]
+) -> dict[str, dict[str, Any]]:
+    """One record per plan from the rows of ``stats_plans`` and ``stats_plan_programmes``."""
+    plans: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        iri = r["plan"].value
+        plans[iri] = {
+            "iri": iri,
+            "where": r["where"].value,
+            "year": r["year"].value,
+            "title": r["title"].value if "title" in r else "",
+            "whereName": r["whereName"].value if "whereName" in r else "",
+            "kind": r["kind"].value if "kind" in r else "",
+            "activities": int(r["activities"].value),
+            "programmes": {},
+        }
+    for r in programme_rows:
+        if r["plan"].value in plans:
+            plans[r["plan"].value]["programmes"][r["programme"].value] = int(r["activities"].value)
+    return plans
+
+
+def assemble(
+    plans: dict[str, dict[str, Any]], kinds: list[dict[str, Value]], programmes: list[dict[str, Value]]
+) -> dict[str, Any]:
+    """The statistics document from plan records, entity counts and programme labels."""
+    counts = {
+        "plans": len(plans),
+        "activities": 0,
+        "agencies": 0,
+        "programmes": 0,
+        "cities": 0,
+        "years": 0,
+        "jurisdictions": 0,
+    }
+    for r in kinds:
+        key = _KIND_KEYS.get(r["type"].value)
+        if key:
+            counts[key] = int(r["n"].value)
+    per_programme: dict[str, int] = {}
+    for p in plans.values():
+        for prog, n in p["programmes"].items():
+            per_programme[prog] = per_programme.get(prog, 0) + n
+    counts["activities"] = sum(int(p["activities"]) for p in plans.values())
+    progs = [
+        {
+            "iri": r["programme"].value,
+            "code": r["code"].value,
+            "name": r["name"].value if "name" in r else r["code"].value,
+            "en": r["nameEn"].value if "nameEn" in r else None,
+            "activities": per_programme.get(r["programme"].value, 0),
+        }
+        for r in programmes
+    ]
+    return {"format": 1, "counts": counts, "plans": plans, "programmes": progs}
+
+
+def compute_stats(store: GraphStore) -> dict[str, Any]:
+    """Statistics of a whole store, through its query API (the fallback when no ``stats.json`` exists)."""
+    plans = plan_rows(store.select("stats_plans"), store.select("stats_plan_programmes"))
+    return assemble(plans, store.select("stats_entities"), store.select("stats_programmes"))
+
+
+def write_stats(version: Path, store: ox.Store, delta: Any) -> None:
+    """Post-build step: write ``stats.json`` for a new version, reusing the previous one where it can."""
+    previous = read_stats(delta.previous) if delta.previous is not None else None
+    union = {"use_default_graph_as_union": True}
+    if previous is not None and previous.get("format") == 1:
+        plans = {k: v for k, v in previous["plans"].items() if k not in delta.removed}
+        if delta.added:
+            graphs = [ox.NamedNode(g) for g in sorted(delta.added)]
+            graphs.append(ox.NamedNode(reference_graph_iri(delta.base)))
+            rows = _rows(store.query(get_query("stats_plans").text, default_graph=graphs))
+            prog = _rows(store.query(get_query("stats_plan_programmes").text, default_graph=graphs))
+            plans.update(plan_rows(rows, prog))
+    else:
+        plans = plan_rows(
+            _rows(store.query(get_query("stats_plans").text, **union)),
+            _rows(store.query(get_query("stats_plan_programmes").text, **union)),
+        )
+    kinds = _rows(store.query(get_query("stats_entities").text, **union))
+    programmes = _rows(store.query(get_query("stats_programmes").text, **union))
+    data = assemble(plans, kinds, programmes)
+    tmp = Path(version) / f".{STATS_FILE}.{os.getpid()}"
+    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, Path(version) / STATS_FILE)
