@@ -112,7 +112,8 @@ def extract_one(path_str: str, base: str) -> FileResult:
     )
 
 
-def _extract_all(paths: list[Path], base: str, jobs: int, progress: Callable[[FileResult], None]) -> list[FileResult]:
+def extract_all(paths: list[Path], base: str, jobs: int, progress: Callable[[FileResult], None]) -> list[FileResult]:
+    """Extract files in ``jobs`` worker processes; results come back in the order of ``paths``."""
     results: list[FileResult] = []
     if jobs <= 1 or len(paths) <= 1:
         for p in paths:
@@ -225,7 +226,7 @@ def build(
                 todo.append(path)
         if on_files:
             on_files(len(todo))
-        results = _extract_all(todo, base, jobs, progress or (lambda r: None))
+        results = extract_all(todo, base, jobs, progress or (lambda r: None))
         good = [r for r in results if r.error is None]
         report.errors = [r.error for r in results if r.error]
         report.warnings = [w for r in good for w in r.warnings]
@@ -244,6 +245,7 @@ def build(
             return report
         version = sdir.new_version_path()
         try:
+            version.mkdir(parents=True)
             if previous is not None:
                 ox.Store.read_only(str(previous / "oxigraph")).backup(str(version / "oxigraph"))
                 ox.Store.read_only(str(previous / "contrib")).backup(str(version / "contrib"))
@@ -253,11 +255,17 @@ def build(
             removed = frozenset(g for r in good for g in old_sources.get(r.source, {}).get("graphs", []))
             added = frozenset(iri for r in good for iri, _nt in r.plans)
             delta = BuildDelta(previous, removed, added, base)
-            touched = _apply(main, contrib, good, sources)
-            touched |= _load_static_reference(main, contrib, base, old_manifest)
-            _merge_entities(main, contrib, touched, base)
+            old_counts: dict[str, int] = old_manifest.get("counts", {})
+            touched, _removed_triples = _apply(main, contrib, good, sources)
+            reloaded, static_size = _load_static_reference(main, contrib, base, old_manifest)
+            touched |= reloaded
+            ref_triples = static_size if static_size is not None else old_counts.get("reference_triples", 0)
+            if static_size is not None:
+                old_counts = {**old_counts, "agencies": 0} if "reference_triples" in old_counts else old_counts
+            d_ref, d_agencies = _merge_entities(main, contrib, touched, base)
+            counts = _counts(main, sources, old_counts, ref_triples + d_ref, d_agencies, base)
             _run_post_build(version, main, delta)
-            manifest = _manifest(main, sources, base)
+            manifest = _manifest(sources, base, counts)
             main.flush()
             contrib.flush()
             del main, contrib
@@ -287,31 +295,67 @@ def _graph_subjects(store: ox.Store, graph: ox.NamedNode) -> set[Any]:
     return {q.subject for q in store.quads_for_pattern(None, None, None, graph)}
 
 
+BULK_THRESHOLD = 200_000  # quads: above this, a build writes with the bulk loader
+
+
+def _graph_size(store: ox.Store, graph: ox.NamedNode) -> int:
+    return sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
+
+
 def _apply(
     main: ox.Store, contrib: ox.Store, results: list[FileResult], sources: dict[str, dict[str, Any]]
-) -> set[Any]:
-    """Replace the named graphs of every changed source; return the entity subjects touched."""
+) -> tuple[set[Any], int]:
+    """Replace the named graphs of every changed source; return the entity subjects touched and
+    the number of plan-graph statements removed (for the manifest's counts, kept without a scan)."""
     touched: set[Any] = set()
+    removed_triples = 0
     for r in results:
         old = sources.get(r.source, {})
         for g in old.get("graphs", []):
             node = ox.NamedNode(g)
             touched |= _graph_subjects(contrib, node)
-            for store in (main, contrib):
-                if store.contains_named_graph(node):
-                    store.remove_graph(node)
-        graphs = []
-        for iri, nt in r.plans:
-            node = ox.NamedNode(iri)
-            main.extend(_parse_nt(nt, node))
-            graphs.append(iri)
+            if main.contains_named_graph(node):
+                if "triples" not in old:
+                    removed_triples += _graph_size(main, node)
+                main.remove_graph(node)
+            if contrib.contains_named_graph(node):
+                contrib.remove_graph(node)
+        removed_triples += old.get("triples", 0)
+    size = sum(len(nt) for r in results for _iri, nt in r.plans) // 150  # ~150 bytes a statement
+    for r in results:
+        sources[r.source] = {"sha256": r.sha256, "graphs": [iri for iri, _nt in r.plans],
+                             "activities": r.activities, "plans": len(r.plans), "triples": 0}
+    quads = _counted_quads(results, sources)
+    if size > BULK_THRESHOLD:
+        main.bulk_extend(quads)
+    else:
+        main.extend(quads)
+    entity_quads: list[ox.Quad] = []
+    for r in results:
         if r.entities:
             # entity descriptions are kept per file, under the main plan's IRI, in the contrib store
             node = ox.NamedNode(r.plans[0][0])
-            contrib.extend(_parse_nt(r.entities, node))
-            touched |= _graph_subjects(contrib, node)
-        sources[r.source] = {"sha256": r.sha256, "graphs": graphs, "activities": r.activities}
-    return touched
+            entity_quads.extend(_parse_nt(r.entities, node))
+    touched |= {q.subject for q in entity_quads}
+    if len(entity_quads) > BULK_THRESHOLD:
+        contrib.bulk_extend(entity_quads)
+    else:
+        contrib.extend(entity_quads)
+    return touched, removed_triples
+
+
+def _counted_quads(results: list[FileResult], sources: dict[str, dict[str, Any]]) -> Iterator[ox.Quad]:
+    """Every plan's quads, counting them per source as they go by."""
+    for r in results:
+        entry = sources[r.source]
+        for iri, nt in r.plans:
+            node = ox.NamedNode(iri)
+            seen = set()
+            for quad in _parse_nt(nt, node):
+                if quad not in seen:
+                    seen.add(quad)
+                    yield quad
+            entry["triples"] += len(seen)
 
 
 def _static_reference_text() -> str:
@@ -320,20 +364,23 @@ def _static_reference_text() -> str:
     return "\n".join(ontology_text(name) for name in ONTOLOGY_FILES)
 
 
-def _load_static_reference(main: ox.Store, contrib: ox.Store, base: str, old_manifest: dict[str, Any]) -> set[Any]:
+def _load_static_reference(
+    main: ox.Store, contrib: ox.Store, base: str, old_manifest: dict[str, Any]
+) -> tuple[set[Any], int | None]:
     """(Re)load the ontology and programme scheme into the reference graph when they changed.
 
-    Returns the entity subjects to merge again: all of them after a reload (the
-    reference graph was cleared), none otherwise.
+    Returns the entity subjects to merge again (all of them after a reload, the reference
+    graph being cleared; none otherwise) and the reference graph's new size (None: unchanged).
     """
     digest = hashlib.sha256(_static_reference_text().encode("utf-8")).hexdigest()
     if old_manifest.get("static_sha256") == digest:
-        return set()
+        return set(), None
     ref = ox.NamedNode(reference_graph_iri(base))
     if main.contains_named_graph(ref):
         main.remove_graph(ref)
-    main.extend(ox.Quad(t.subject, t.predicate, t.object, ref) for t in static_triples(base))
-    return {q.subject for q in contrib.quads_for_pattern(None, None, None, None)}
+    static = {ox.Quad(t.subject, t.predicate, t.object, ref) for t in static_triples(base)}
+    main.extend(static)
+    return {q.subject for q in contrib.quads_for_pattern(None, None, None, None)}, len(static)
 
 
 def static_triples(base: str) -> list[ox.Triple]:
@@ -347,17 +394,33 @@ def static_triples(base: str) -> list[ox.Triple]:
     return out
 
 
-def _merge_entities(main: ox.Store, contrib: ox.Store, touched: set[Any], base: str) -> None:
-    """Rewrite the reference description of every touched entity from all plans' contributions."""
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_AGENCY = ox.NamedNode("https://w3id.org/qgkg/ontology#Agency")
+
+
+def _merge_entities(main: ox.Store, contrib: ox.Store, touched: set[Any], base: str) -> tuple[int, int]:
+    """Rewrite the reference description of every touched entity from all plans' contributions.
+
+    Returns the change in the reference graph's size and in the number of agencies.
+    """
     ref = ox.NamedNode(reference_graph_iri(base))
     static_subjects = {t.subject for t in static_triples(base)}
-    for subject in touched:
-        if subject in static_subjects:
-            continue
-        for q in list(main.quads_for_pattern(subject, None, None, ref)):
+    d_triples = d_agencies = 0
+    new: list[ox.Quad] = []
+    for subject in sorted(touched - static_subjects, key=str):  # sorted: the same writes whatever the order
+        old = list(main.quads_for_pattern(subject, None, None, ref))
+        for q in old:
             main.remove(q)
         seen = {(q.predicate, q.object) for q in contrib.quads_for_pattern(subject, None, None, None)}
-        main.extend(ox.Quad(subject, p, o, ref) for p, o in seen)
+        new.extend(ox.Quad(subject, p, o, ref) for p, o in seen)
+        d_triples += len(seen) - len(old)
+        was_agency = any(q.predicate == _RDF_TYPE and q.object == _AGENCY for q in old)
+        d_agencies += ((_RDF_TYPE, _AGENCY) in seen) - was_agency
+    if len(new) > BULK_THRESHOLD:
+        main.bulk_extend(new)
+    else:
+        main.extend(new)
+    return d_triples, d_agencies
 
 
 def _count(store: ox.Store, sparql: str) -> int:
@@ -365,14 +428,34 @@ def _count(store: ox.Store, sparql: str) -> int:
     return int(rows[0][0].value) if rows else 0
 
 
-def _manifest(main: ox.Store, sources: dict[str, dict[str, Any]], base: str) -> dict[str, Any]:
+def _counts(
+    main: ox.Store,
+    sources: dict[str, dict[str, Any]],
+    old_counts: dict[str, int],
+    ref_triples: int,
+    d_agencies: int,
+    base: str,
+) -> dict[str, int]:
+    """The manifest's counts, kept from the delta (a scan only for stores built before counts were kept)."""
     qg = "https://w3id.org/qgkg/ontology#"
-    counts = {
-        "plans": _count(main, f"SELECT (COUNT(?p) AS ?n) WHERE {{ ?p a <{qg}Plan> }}"),
-        "activities": _count(main, f"SELECT (COUNT(?a) AS ?n) WHERE {{ ?a a <{qg}Activity> }}"),
-        "agencies": _count(main, f"SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {{ ?a a <{qg}Agency> }}"),
-        "triples": len(main),
+    if "reference_triples" not in old_counts or any("triples" not in e or "plans" not in e for e in sources.values()):
+        return {
+            "plans": _count(main, f"SELECT (COUNT(?p) AS ?n) WHERE {{ ?p a <{qg}Plan> }}"),
+            "activities": _count(main, f"SELECT (COUNT(?a) AS ?n) WHERE {{ ?a a <{qg}Activity> }}"),
+            "agencies": _count(main, f"SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE {{ ?a a <{qg}Agency> }}"),
+            "triples": len(main),
+            "reference_triples": _graph_size(main, ox.NamedNode(reference_graph_iri(base))),
+        }
+    return {
+        "plans": sum(e["plans"] for e in sources.values()),
+        "activities": sum(e["activities"] for e in sources.values()),
+        "agencies": old_counts.get("agencies", 0) + d_agencies,
+        "triples": sum(e["triples"] for e in sources.values()) + ref_triples,
+        "reference_triples": ref_triples,
     }
+
+
+def _manifest(sources: dict[str, dict[str, Any]], base: str, counts: dict[str, int]) -> dict[str, Any]:
     return {
         "format": 1,
         "base": base,
