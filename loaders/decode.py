@@ -31,6 +31,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from bs4 import BeautifulSoup, Tag
 from charset_normalizer import from_bytes
 
 from loaders.script import to_simplified
@@ -261,8 +262,6 @@ def decode_html(data: bytes, path: Path) -> Decoded:
     is the candidate (article, main, section, div, td) with the most CJK characters,
     tightened to a descendant candidate that holds at least 80% of them.
     """
-    from bs4 import BeautifulSoup
-
     declared = _META_CHARSET.search(data[:4096])
     charset = declared.group(1).decode("ascii").lower() if declared else ""
     if charset and not any(data.startswith(bom) for bom, _ in _BOMS):
@@ -307,12 +306,9 @@ def _cjk_count(text: str) -> int:
     return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
 
 
-def _article_element(soup: object) -> object | None:
+def _article_element(soup: BeautifulSoup) -> Tag | None:
     """The candidate element with the most CJK text, tightened to a dense descendant."""
-    from bs4 import BeautifulSoup, Tag
-
-    assert isinstance(soup, BeautifulSoup)
-    root = soup.body or soup
+    root: Tag = soup.body or soup
     counts = {id(tag): _cjk_count(tag.get_text()) for tag in root.find_all(_CANDIDATES)}
     best: Tag | None = None
     for tag in root.find_all(_CANDIDATES):
