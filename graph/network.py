@@ -189,6 +189,10 @@ def build_network(store: GraphStore, flt: NetworkFilter | None = None, *,
         net.remove_nodes_from([n for n in list(net.nodes) if net.degree(n) == 0])
     net.graph["activities"] = len(leads)
     net.graph["coled_activities"] = sum(1 for agencies in leads.values() if len(set(agencies)) > 1)
+    per_year: Counter[int] = Counter(meta[a][0] or 0 for a in leads)
+    coled: Counter[int] = Counter(meta[a][0] or 0 for a, ags in leads.items() if len(set(ags)) > 1)
+    net.graph["year_activities"] = dict(sorted(per_year.items()))
+    net.graph["year_coled"] = dict(sorted(coled.items()))
     if net.number_of_nodes() == 0:
         net.graph["message"] = f"no lead agencies match the selection ({flt.describe()})"
     return net
@@ -197,6 +201,8 @@ def build_network(store: GraphStore, flt: NetworkFilter | None = None, *,
 def year_slice(net: nx.Graph, year: int) -> nx.Graph:
     """The part of ``net`` active in ``year``: edge weights are that year's co-led activities."""
     sub = nx.Graph(**net.graph, year=year)
+    sub.graph["activities"] = net.graph.get("year_activities", {}).get(year, 0)
+    sub.graph["coled_activities"] = net.graph.get("year_coled", {}).get(year, 0)
     for n, d in net.nodes(data=True):
         if d.get("year_activities", {}).get(year):
             sub.add_node(n, **{**d, "activities": d["year_activities"][year]})

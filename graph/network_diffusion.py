@@ -22,6 +22,7 @@ class ProgrammeDiffusion:
     per_year: dict[int, int]  # activities per year, all places together
     cells: dict[tuple[str, int], int] = field(default_factory=dict)  # (place IRI, year) -> activities
     total: int = 0
+    places: list[Entity] = field(default_factory=list)  # every place where it appears, by name
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ def diffusion(store: GraphStore, *, source: NetworkSource | None = None) -> Diff
         first_places = sorted((by_iri[p] for (p, y) in c if y == first), key=lambda e: (e.label, e.iri))
         out.append(ProgrammeDiffusion(iri=iri, code=prog.code or iri.rsplit("/", 1)[-1], label=prog.label,
                                       label_en=prog.label_en or "", first_year=first, first_places=first_places,
-                                      per_year=dict(sorted(per_year.items())), cells=c, total=sum(c.values())))
+                                      per_year=dict(sorted(per_year.items())), cells=c, total=sum(c.values()),
+                                      places=[e for e in place_list if any(p == e.iri for p, _y in c)]))
     years = sorted({r[2] for r in rows})
     return Diffusion(out, place_list, years, max((r[3] for r in rows), default=0))

@@ -100,7 +100,8 @@ def csv_text(net: nx.Graph, *, table: str = "edges") -> str:
             writer.writerow([_csv(d.get(c, "")) for c in NODE_COLUMNS])
     elif table == "edges":
         writer.writerow(EDGE_COLUMNS)
-        for a, b, d in sorted(net.edges(data=True), key=lambda e: (e[0], e[1])):
+        for a, b, d in sorted(((min(a, b), max(a, b), d) for a, b, d in net.edges(data=True)),
+                              key=lambda e: (e[0], e[1])):
             writer.writerow([a, b, net.nodes[a].get("label", ""), net.nodes[b].get("label", ""), d["weight"],
                              _flat(d.get("years", [])), _flat(d.get("cities", [])), _flat(d.get("activities", []))])
     else:

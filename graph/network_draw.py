@@ -1,0 +1,136 @@
+"""A deterministic drawing of the network, as geometry for an SVG template (no markup here).
+
+Positions come from a force layout with a fixed seed over the nodes in IRI order, so the
+same selection always gives the same picture; the small multiples by year reuse the
+positions of the whole selection so that a node stays in place from year to year.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import networkx as nx
+
+from graph.network_figures import SEED, NodeFigures
+
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+           "#bcbd22", "#7f7f7f")
+OTHER = "#c7c7c7"  # communities beyond the palette
+MAX_DRAWN = 500  # larger selections draw their MAX_DRAWN heaviest nodes (the table lists all)
+
+Positions = dict[str, tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class DrawnNode:
+    """A circle: position, radius, fill, the link to the agency page, the hover text and an optional label."""
+
+    iri: str
+    x: float
+    y: float
+    r: float
+    colour: str
+    href: str
+    title: str
+    label: str
+
+
+@dataclass(frozen=True)
+class DrawnEdge:
+    """A line between two nodes, as wide as its weight."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    width: float
+    title: str
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """Everything the SVG template needs."""
+
+    width: int
+    height: int
+    nodes: list[DrawnNode]
+    edges: list[DrawnEdge]
+    shown: int
+    total: int
+
+
+def community_colour(community: int) -> str:
+    """The fill of a community (1 = largest)."""
+    return PALETTE[community - 1] if 1 <= community <= len(PALETTE) else OTHER
+
+
+def drawn_subgraph(net: nx.Graph, figures: list[NodeFigures], max_nodes: int = MAX_DRAWN) -> nx.Graph:
+    """The nodes to draw: all of them, or the ``max_nodes`` heaviest (figures come sorted by weight)."""
+    keep = sorted(f.iri for f in figures[:max_nodes])
+    sub = nx.Graph()
+    sub.add_nodes_from(keep)
+    pairs = net.subgraph(keep).edges(data="weight")
+    sub.add_weighted_edges_from(sorted((min(a, b), max(a, b), w) for a, b, w in pairs))
+    return sub
+
+
+def layout(sub: nx.Graph) -> Positions:
+    """Positions in the unit square, deterministic for a given graph."""
+    n = sub.number_of_nodes()
+    if n == 0:
+        return {}
+    if n == 1:
+        return {next(iter(sub.nodes)): (0.5, 0.5)}
+    k = 1.6 / math.sqrt(n)  # a little more room than networkx's default, for labels
+    pos = nx.spring_layout(sub, seed=SEED, weight="weight", k=k, iterations=80 if n <= 200 else 50)
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    sx, sy = (x1 - x0) or 1.0, (y1 - y0) or 1.0
+    return {v: ((float(p[0]) - x0) / sx, (float(p[1]) - y0) / sy) for v, p in pos.items()}
+
+
+def draw(net: nx.Graph, figures: list[NodeFigures], *, link: Callable[[str], str], width: int = 900,
+         height: int = 640, positions: Positions | None = None, labels: int = 25,
+         max_nodes: int = MAX_DRAWN) -> tuple[Drawing, Positions]:
+    """Geometry of ``net``: node size by weighted degree, colour by community, edge width by weight.
+
+    Returns the drawing and the unit-square positions (to reuse for the years' small multiples).
+    """
+    sub = drawn_subgraph(net, figures, max_nodes)
+    if positions is None:
+        positions = layout(sub)
+    by_iri = {f.iri: f for f in figures}
+    small = width < 400
+    margin = 14 if small else 40
+    max_wd = max((by_iri[n].weighted_degree for n in sub.nodes if n in by_iri), default=0) or 1
+    max_w = max((w for _a, _b, w in sub.edges(data="weight")), default=1) or 1
+    top = {f.iri for f in figures[:labels]} if not small else set()
+
+    def xy(iri: str) -> tuple[float, float]:
+        px, py = positions.get(iri, (0.5, 0.5))
+        return round(margin + px * (width - 2 * margin), 1), round(margin + py * (height - 2 * margin), 1)
+
+    edges = []
+    for a, b, w in sorted(sub.edges(data="weight"), key=lambda e: (e[2], e[0], e[1])):
+        (x1, y1), (x2, y2) = xy(a), xy(b)
+        scale = 3.0 if small else 6.0
+        edges.append(DrawnEdge(x1, y1, x2, y2, round(0.5 + scale * w / max_w, 2),
+                               f"{_name(net, a)} — {_name(net, b)}: {w}"))
+    nodes = []
+    for iri in sorted(sub.nodes, key=lambda n: (by_iri[n].weighted_degree if n in by_iri else 0, n)):
+        f = by_iri.get(iri)
+        wd = f.weighted_degree if f else 0
+        r = (2.0 + 6.0 * math.sqrt(wd / max_wd)) if small else (3.5 + 14.0 * math.sqrt(wd / max_wd))
+        x, y = xy(iri)
+        title = f"{_name(net, iri)}: {f.activities if f else 0} activities, weighted degree {wd}"
+        nodes.append(DrawnNode(iri, x, y, round(r, 1), community_colour(f.community if f else 0), link(iri), title,
+                               _name(net, iri) if iri in top else ""))
+    return Drawing(width, height, nodes, edges, sub.number_of_nodes(), net.number_of_nodes()), positions
+
+
+def _name(net: nx.Graph, iri: str) -> str:
+    d = net.nodes[iri] if iri in net else {}
+    return str(d.get("label") or iri)

@@ -1,0 +1,100 @@
+"""The collaboration network and programme diffusion pages, and the network's downloads."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from flask import Blueprint, Response, abort, render_template, request
+from jinja2 import TemplateNotFound
+
+from graph.network import NetworkFilter, build_network
+from graph.network_export import FORMATS, MEDIA_TYPES, write_network
+from graph.network_page import network_page, programmes_page
+from web.state import store
+from web.urls import entity_href
+
+bp = Blueprint("network", __name__)
+
+HEAT_LEVELS = 6
+
+
+def request_filter() -> NetworkFilter:
+    """The filter in the query string (``city``, ``year``, ``programme``, ``min_weight``, ``collective``)."""
+    args = request.args
+    return NetworkFilter.parse(city=args.get("city"), year=args.get("year"), programme=args.get("programme"),
+                               min_weight=args.get("min_weight") or 1, collective=args.get("collective", "1"))
+
+
+def layout() -> str:
+    """The team's base template when it exists, else this blueprint's own frame."""
+    from flask import current_app
+
+    try:
+        current_app.jinja_env.get_template("base.html")
+    except TemplateNotFound:
+        return "network/_layout.html"
+    return "base.html"
+
+
+@bp.get("/network")
+def network() -> str:
+    """The drawn network, its figures, the years' small multiples and the agency × programme table."""
+    flt = request_filter()
+    page = network_page(store(), flt, link=entity_href)
+    return render_template("network/network.html", page=page, layout=layout(), params=flt.params(),
+                           formats=FORMATS, heat=heat_class, link=entity_href)
+
+
+@bp.get("/network.<fmt>")
+def network_file(fmt: str) -> Response:
+    """The network of the selection as GEXF (``dynamic=1``: spells per year), GraphML, CSV or JSON."""
+    if fmt not in FORMATS:
+        abort(404)
+    flt = request_filter()
+    table = request.args.get("table", "edges")
+    dynamic = request.args.get("dynamic", "").lower() in ("1", "true", "yes", "on")
+    net = build_network(store(), flt)
+    buf = io.BytesIO()
+    write_network(net, buf, fmt, dynamic=dynamic, table=table)
+    resp = Response(buf.getvalue(), mimetype=MEDIA_TYPES[fmt].split(";")[0])
+    if fmt == "csv":
+        resp.headers["Content-Type"] = MEDIA_TYPES["csv"]
+    name = "network" + "".join(f"-{_slug(v)}" for v in flt.params().values())
+    suffix = "-nodes" if fmt == "csv" and table == "nodes" else ""
+    resp.headers["Content-Disposition"] = f'attachment; filename="{name}{suffix}.{fmt}"'
+    if net.graph.get("message"):
+        resp.headers["X-Qgkg-Message"] = _ascii(net.graph["message"])
+    return resp
+
+
+@bp.get("/programmes")
+def programmes() -> str:
+    """Every programme: where and when it first appears, and a city × year heat map of its activities."""
+    return render_template("network/programmes.html", d=programmes_page(store()), only=None, layout=layout(),
+                           heat=heat_class)
+
+
+@bp.get("/programmes/<code>")
+def programme(code: str) -> str:
+    """One programme's diffusion: first city and year, activities per year, the city × year heat map."""
+    d = programmes_page(store())
+    if not any(p.code == code for p in d.programmes):
+        abort(404, description=f"no programme {code!r} in the scheme")
+    return render_template("network/programmes.html", d=d, only=code, layout=layout(), heat=heat_class)
+
+
+def heat_class(count: int, top: int) -> str:
+    """A CSS class for a heat-map cell (the CSP allows no inline styles)."""
+    if count <= 0 or top <= 0:
+        return "heat-0"
+    return f"heat-{1 + min(HEAT_LEVELS - 2, (count - 1) * (HEAT_LEVELS - 1) // top)}"
+
+
+def _slug(value: str) -> str:
+    text = re.sub(r"[^A-Za-z0-9_.-]+", "-", value.rsplit("/", 1)[-1]).strip("-")
+    return text or "x"
+
+
+def _ascii(text: str) -> str:
+    return text.encode("ascii", "backslashreplace").decode("ascii")
