@@ -1,0 +1,115 @@
+"""The only place qgkg mints IRIs (docs/MODEL.md, "IRIs"): every IRI comes from a stable key.
+
+Nothing here depends on load order: the same key always gives the same IRI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from rdflib import URIRef
+
+from qgkg.config import DEFAULT_BASE
+
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def sha1_prefix(text: str, length: int) -> str:
+    """The first ``length`` hex digits of the SHA-1 of ``text`` (UTF-8)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:length]
+
+
+def ascii_slug(text: str) -> str:
+    """Lower-case ASCII slug with ``-`` separators (may be empty).
+
+    >>> ascii_slug("Shanghai-2021 Plan")
+    'shanghai-2021-plan'
+    """
+    return _NON_SLUG.sub("-", text.lower()).strip("-")
+
+
+def file_slug(name: str) -> str:
+    """Slug of a file name (without its extension); ``x-`` + SHA-1 prefix when it has no ASCII letter.
+
+    >>> file_slug("shanghai-2021-plan.txt")
+    'shanghai-2021-plan'
+    >>> file_slug("上海质量月.txt")
+    'x-a4c50b6e57'
+    """
+    stem = name.rsplit(".", 1)[0] if "." in name.strip(".") else name
+    slug = ascii_slug(stem)
+    if not re.search(r"[a-z]", slug):
+        return "x-" + sha1_prefix(stem, 10)
+    return slug
+
+
+def _iri(base: str, path: str) -> URIRef:
+    if not base.endswith("/"):
+        base += "/"
+    return URIRef(base + path)
+
+
+def country(base: str = DEFAULT_BASE) -> URIRef:
+    """The country (``id:country/cn``)."""
+    return _iri(base, "country/cn")
+
+
+def province(slug: str, base: str = DEFAULT_BASE) -> URIRef:
+    """A province (``id:province/{slug}``)."""
+    return _iri(base, f"province/{slug}")
+
+
+def city(slug: str, base: str = DEFAULT_BASE) -> URIRef:
+    """A city (``id:city/{slug}``), municipalities and county-level cities included."""
+    return _iri(base, f"city/{slug}")
+
+
+def district(city_slug: str, slug: str, base: str = DEFAULT_BASE) -> URIRef:
+    """A district or county of a city (``id:district/{city}/{slug}``)."""
+    return _iri(base, f"district/{city_slug}/{slug}")
+
+
+def year(value: int, base: str = DEFAULT_BASE) -> URIRef:
+    """A year (``id:year/{yyyy}``)."""
+    return _iri(base, f"year/{value:04d}")
+
+
+def programme(code: str, base: str = DEFAULT_BASE) -> URIRef:
+    """A programme of the scheme (``id:programme/{code}``)."""
+    return _iri(base, f"programme/{code}")
+
+
+def agency(scope: tuple[str, ...], ident: str, base: str = DEFAULT_BASE) -> URIRef:
+    """An agency: ``scope`` is ``("cn",)``, ``(city,)`` or ``(city, district)``; ``ident`` its gazetteer id."""
+    return _iri(base, "agency/" + "/".join((*scope, ident)))
+
+
+def unknown_agency_id(canonical: str) -> str:
+    """Deterministic id of an agency that is not in the gazetteer: ``x-`` + SHA-1 of its zh-Hans name."""
+    return "x-" + sha1_prefix(canonical, 10)
+
+
+def plan(source_name: str, base: str = DEFAULT_BASE) -> URIRef:
+    """The plan of a file (``id:plan/{slug of the file name}``)."""
+    return _iri(base, f"plan/{file_slug(source_name)}")
+
+
+def fragment(source_name: str, number: int, base: str = DEFAULT_BASE) -> URIRef:
+    """The ``number``-th spliced fragment found in a file (``id:plan/{slug}/fragment-{n}``)."""
+    return _iri(base, f"plan/{file_slug(source_name)}/fragment-{number}")
+
+
+def activity(plan_iri: URIRef, position: int) -> URIRef:
+    """The activity at 1-based ``position`` in a plan (``{plan}/activity/{n}``)."""
+    return URIRef(f"{plan_iri}/activity/{position}")
+
+
+def document(number: str, base: str = DEFAULT_BASE) -> URIRef:
+    """A document cited by its number, e.g. ``济发〔2018〕36号`` (``id:document/{sha1[:12]}``)."""
+    return _iri(base, f"document/{sha1_prefix(number, 12)}")
+
+
+def reference_graph(base: str = DEFAULT_BASE) -> URIRef:
+    """The named graph holding the descriptions of shared entities."""
+    return _iri(base, "graph/reference")

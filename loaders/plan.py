@@ -1,0 +1,386 @@
+"""The extraction pipeline: a plan file → its plan graphs (main plan, spliced fragments) and the
+descriptions of the shared entities they refer to (docs/MODEL.md).
+
+decode → repair → simplify (same length, so spans hold in the repaired text) → cut spliced blocks
+→ segment (layout chosen on the text) → extract → mint IRIs → graphs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
+
+from loaders import extract, iris
+from loaders.decode import read_plan_file
+from loaders.gazetteer import AgencyRef, gazetteer
+from loaders.model import Extraction, PlanGraph
+from loaders.places import COUNTRY, Place, find_jurisdiction, places
+from loaders.repair import repair
+from loaders.script import to_simplified
+from loaders.segment import Segment, segment, segment_department_colon
+from loaders.splice import Splice, cut, detect_splices, keep_only
+from ontology import QG
+from qgkg.config import DEFAULT_BASE
+from qgkg.errors import ExtractionError
+
+ZH, ZH_HANT, EN = "zh-Hans", "zh-Hant", "en"
+_NON_ACTIVITY_WARN = ("fragment-tail",)
+
+
+def simplify_same_length(text: str) -> str:
+    """``to_simplified`` keeping every offset: character by character when phrases change length."""
+    simple = to_simplified(text)
+    if len(simple) == len(text):
+        return simple
+    chars = [to_simplified(c) for c in text]
+    return "".join(c if len(c) == 1 else o for c, o in zip(chars, text))
+
+
+# -- shared entities ---------------------------------------------------------------------------
+@dataclass
+class Entities:
+    """Descriptions of the shared entities a file's plans refer to (for the reference graph)."""
+
+    base: str
+    graph: Graph = field(default_factory=Graph)
+
+    def place(self, place: Place) -> URIRef:
+        """Describe a jurisdiction; return its IRI."""
+        iri = place_iri(place, self.base)
+        g = self.graph
+        cls = {"country": QG.Country, "province": QG.Province, "city": QG.City, "district": QG.District}[place.level]
+        g.add((iri, RDF.type, cls))
+        g.add((iri, RDF.type, QG.Jurisdiction))
+        g.add((iri, SKOS.prefLabel, Literal(place.name, lang=ZH)))
+        g.add((iri, RDFS.label, Literal(place.name_en, lang=EN)))
+        if place.adcode:
+            g.add((iri, QG.adcode, Literal(place.adcode)))
+        parent = places().parent_city(place) if place.level in ("district", "city") else None
+        if parent is not None:
+            parent_iri = self.place(parent)
+            g.add((iri, QG.city if place.level == "district" else QG.jurisdiction, parent_iri))
+            if place.level == "district":
+                g.add((iri, QG.jurisdiction, parent_iri))
+        return iri
+
+    def year(self, value: int) -> URIRef:
+        """Describe a year; return its IRI."""
+        iri = iris.year(value, self.base)
+        self.graph.add((iri, RDF.type, QG.Year))
+        self.graph.add((iri, TIME.year, Literal(f"{value:04d}", datatype=XSD.gYear)))
+        self.graph.add((iri, RDFS.label, Literal(f"{value:04d}")))
+        return iri
+
+    def programme(self, code: str) -> URIRef:
+        """Describe a programme (type, notation, scheme); return its IRI."""
+        iri = iris.programme(code, self.base)
+        self.graph.add((iri, RDF.type, QG.Programme))
+        self.graph.add((iri, RDF.type, SKOS.Concept))
+        self.graph.add((iri, SKOS.inScheme, QG.Programmes))
+        self.graph.add((iri, SKOS.notation, Literal(code)))
+        for label in _programme_labels().get(code, ()):
+            self.graph.add((iri, SKOS.prefLabel, label))
+        return iri
+
+    def agency(self, ref: AgencyRef, surface: str | None = None, original: str | None = None) -> URIRef:
+        """Describe an agency with the surface forms it was seen under; return its IRI."""
+        iri = ref.iri(self.base)
+        g = self.graph
+        g.add((iri, RDF.type, QG.Agency))
+        g.add((iri, RDF.type, ORG.Organization))
+        if ref.collective:
+            g.add((iri, RDF.type, QG.CollectiveAgency))
+        g.add((iri, SKOS.prefLabel, Literal(ref.canonical, lang=ZH)))
+        if surface and surface != ref.canonical:
+            g.add((iri, SKOS.altLabel, Literal(surface, lang=ZH)))
+        if original and surface and original != surface:
+            g.add((iri, SKOS.altLabel, Literal(original, lang=ZH_HANT)))
+        if ref.en:
+            g.add((iri, RDFS.label, Literal(ref.en, lang=EN)))
+        if ref.level:
+            g.add((iri, QG.level, Literal(ref.level)))
+        g.add((iri, QG.collective, Literal(ref.collective)))
+        area = ref.district or ref.city
+        g.add((iri, QG.jurisdiction, self.place(area) if area else self.place(COUNTRY)))
+        if ref.city is not None:
+            g.add((iri, QG.city, self.place(ref.city)))
+        parent = ref.parent_iri(self.base)
+        if parent is not None and ref.city is not None:
+            entry = gazetteer().city_by_id.get(ref.parent[1]) if ref.parent else None
+            if entry:
+                self.agency(gazetteer()._city(entry, ref.city))
+            g.add((iri, ORG.subOrganizationOf, parent))
+        return iri
+
+    def document(self, number: str) -> URIRef:
+        """Describe a cited document; return its IRI."""
+        iri = iris.document(number, self.base)
+        self.graph.add((iri, RDF.type, QG.CitedDocument))
+        self.graph.add((iri, SKOS.notation, Literal(number)))
+        self.graph.add((iri, RDFS.label, Literal(number)))
+        return iri
+
+
+def place_iri(place: Place, base: str) -> URIRef:
+    """The IRI of a jurisdiction."""
+    if place.level == "country":
+        return iris.country(base)
+    if place.level == "province":
+        return iris.province(place.slug, base)
+    if place.level == "city":
+        return iris.city(place.slug, base)
+    parent = places().parent_city(place)
+    return iris.district(parent.slug if parent else "cn", place.slug, base)
+
+
+def _programme_labels() -> dict[str, tuple[Literal, ...]]:
+    from importlib.resources import files
+
+    try:
+        text = files("ontology").joinpath("programmes.ttl").read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return {}
+    g = Graph().parse(data=text, format="turtle")
+    return {str(code): tuple(g.objects(concept, SKOS.prefLabel)) for concept, code in g.subject_objects(SKOS.notation)}
+
+
+# -- activities --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Context:
+    """What an activity inherits from its plan."""
+
+    plan: URIRef
+    area: URIRef
+    city: URIRef | None
+    city_place: Place | None
+    year: URIRef | None
+    year_value: int | None
+    repaired: str
+
+
+def _district_of(marker: str | None, city: Place | None) -> Place | None:
+    if not marker or city is None:
+        return None
+    return places().district_named(city, marker)
+
+
+def add_activity(g: Graph, ents: Entities, ctx: Context, seg: Segment, position: int, layout: str) -> None:
+    """The triples of one activity (in the plan graph) and its agencies (in the entities)."""
+    act = iris.activity(ctx.plan, position)
+    original = seg.render(ctx.repaired)
+    g.add((act, RDF.type, QG.Activity))
+    g.add((act, QG.plan, ctx.plan))
+    g.add((act, QG.jurisdiction, ctx.area))
+    if ctx.city is not None:
+        g.add((act, QG.city, ctx.city))
+    if ctx.year is not None:
+        g.add((act, QG.year, ctx.year))
+    title = seg.title or extract.activity_title(seg.text)
+    g.add((act, RDFS.label, Literal(title, lang=ZH)))
+    g.add((act, QG.text, Literal(seg.text, lang=ZH)))
+    if original != seg.text:
+        g.add((act, QG.originalText, Literal(original, lang=ZH_HANT)))
+    g.add((act, QG.marker, Literal(seg.marker or str(position))))
+    g.add((act, QG.position, Literal(position, datatype=XSD.integer)))
+    if seg.section:
+        g.add((act, QG.section, Literal(seg.section, lang=ZH)))
+    g.add((act, QG.spanStart, Literal(seg.start, datatype=XSD.integer)))
+    g.add((act, QG.spanEnd, Literal(seg.end, datatype=XSD.integer)))
+    district = _district_of(seg.marker, ctx.city_place) if layout == "district_report" else None
+    if layout == "district_report":
+        body = seg.text[len(seg.title or ""):]
+        mentions = extract.report_mentions(body)
+        date = extract.event_date(body, ctx.year_value)
+        if date:
+            g.add((act, QG.date, Literal(date.isoformat(), datatype=XSD.date)))
+    elif layout == "department_colon":
+        mentions = extract.department_mentions(seg)
+    else:
+        mentions = extract.item_mentions(seg.text)
+    seen: set[tuple[URIRef, str]] = set()
+    for mention in mentions:
+        ref = gazetteer().resolve(mention.surface, ctx.city_place, district)
+        if ref is None:
+            continue
+        surface_original = _original_surface(mention.surface, seg.text, original)
+        agent = ents.agency(ref, mention.surface, surface_original)
+        if (agent, mention.role) in seen:
+            continue
+        seen.add((agent, mention.role))
+        g.add((act, QG.leadAgency if mention.role == "lead" else QG.supportAgency, agent))
+        assoc = BNode()
+        g.add((act, PROV.qualifiedAssociation, assoc))
+        g.add((assoc, RDF.type, PROV.Association))
+        g.add((assoc, PROV.agent, agent))
+        g.add((assoc, PROV.hadRole, QG.Lead if mention.role == "lead" else QG.Support))
+        g.add((assoc, QG.surface, Literal(surface_original or mention.surface)))
+    for code in extract.programmes_in(seg.text):
+        g.add((act, QG.programme, ents.programme(code)))
+
+
+def _original_surface(surface: str, simple: str, original: str) -> str | None:
+    """The mention as written (original script), found at the same offset in the original text."""
+    if len(simple) != len(original):
+        return None
+    at = simple.find(surface)
+    return original[at: at + len(surface)] if at >= 0 else None
+
+
+# -- plans ---------------------------------------------------------------------------------------
+def _check_numbering(segments: list[Segment]) -> list[str]:
+    warnings = []
+    previous: dict[str | None, int] = {}
+    for seg in segments:
+        if seg.kind != "activity" or not seg.marker:
+            continue
+        number = seg.marker.rsplit(")", 1)[-1]
+        if not number.isdigit():
+            continue
+        key = seg.section if "(" in seg.marker else None
+        n = int(number)
+        last = previous.get(key)
+        if last is not None and n != last + 1:
+            warnings.append(f"numbering {'repeat' if n <= last else 'gap'}: {seg.marker} follows {last}"
+                            f" (span {seg.start}-{seg.end})")
+        previous[key] = n
+    sections = [s for s in segments if s.kind == "section"]
+    for sec in sections:
+        if not any(s.kind == "activity" and s.section == sec.text for s in segments):
+            warnings.append(f"section without items: {sec.text[:20]} (span {sec.start}-{sec.end})")
+    for seg in segments:
+        if seg.note and seg.kind in ("section", *_NON_ACTIVITY_WARN):
+            warnings.append(f"{seg.note} (span {seg.start}-{seg.end})")
+    return warnings
+
+
+def extract_file(path: Path, *, base: str = DEFAULT_BASE) -> Extraction:
+    """Extract a plan file: its plan graphs (main plan first, then spliced fragments) and entities.
+
+    Raises:
+        DecodeError: the file is empty or cannot be decoded.
+        ExtractionError: no activities found.
+    """
+    path = Path(path)
+    source = path.name
+    decoded = read_plan_file(path)
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    repaired, notes = repair(decoded.text)
+    simple = simplify_same_length(repaired)
+    splices = detect_splices(simple)
+    host = cut(simple, splices)
+    layout, segments = segment(host)
+    activities = [s for s in segments if s.kind == "activity"]
+    if not activities:
+        raise ExtractionError(f"{source}: no activities found (layout not recognised)")
+    ents = Entities(base)
+    warnings = _check_numbering(segments)
+
+    title_lines = [s.text for s in segments if s.kind == "title"]
+    issuer_name, issued = extract.find_signature(segments)
+    year = extract.find_year("".join(title_lines), host, issued)
+    place = find_jurisdiction(host)
+    kind = extract.document_kind(layout, segments, host)
+    title = "".join(title_lines) or _default_title(year, place, kind)
+
+    plan_iri = iris.plan(source, base)
+    g = Graph()
+    area = ents.place(place)
+    city_iri = area if place.level == "city" else None
+    year_iri = ents.year(year) if year else None
+    g.add((plan_iri, RDF.type, QG.Plan))
+    g.add((plan_iri, DCTERMS.title, Literal(title, lang=ZH)))
+    _provenance(g, plan_iri, source, sha)
+    g.add((plan_iri, QG.jurisdiction, area))
+    if city_iri is not None:
+        g.add((plan_iri, QG.city, city_iri))
+    if year_iri is not None:
+        g.add((plan_iri, QG.year, year_iri))
+    else:
+        warnings.append("year not found")
+    g.add((plan_iri, QG.documentKind, Literal(kind)))
+    if issued:
+        g.add((plan_iri, DCTERMS.issued, Literal(issued.isoformat(), datatype=XSD.date)))
+    theme = extract.find_theme(segments, host)
+    if theme:
+        g.add((plan_iri, QG.theme, Literal(theme, lang=ZH)))
+    for slogan in extract.slogans(segments):
+        g.add((plan_iri, QG.slogan, Literal(slogan, lang=ZH)))
+    issuer_surface = issuer_name or extract.issuer_in_prose(
+        "\n".join(s.text for s in segments if s.kind in ("preamble", "title"))[:400])
+    if issuer_surface:
+        ref = gazetteer().resolve(issuer_surface, place if place.level == "city" else None)
+        if ref is not None:
+            g.add((plan_iri, QG.issuer, ents.agency(ref, issuer_surface)))
+    g.add((plan_iri, QG.encoding, Literal(decoded.encoding)))
+    for note in notes:
+        g.add((plan_iri, QG.repairNote, Literal(note)))
+    g.add((plan_iri, QG.repairedText, Literal(repaired)))
+    g.add((plan_iri, QG.originalText, Literal(decoded.text)))
+    for number in extract.cited_documents(host):
+        g.add((plan_iri, QG.cites, ents.document(number)))
+    ctx = Context(plan_iri, area, city_iri, place if place.level == "city" else None, year_iri, year, repaired)
+    for position, seg in enumerate(activities, start=1):
+        add_activity(g, ents, ctx, seg, position, layout)
+    g.add((plan_iri, QG.itemsSeen, Literal(len(activities), datatype=XSD.integer)))
+    g.add((plan_iri, QG.activityCount, Literal(len(activities), datatype=XSD.integer)))
+
+    plans = [PlanGraph(plan_iri, g)]
+    for number, splice in enumerate(splices, start=1):
+        plans.append(_fragment(splice, number, simple, repaired, source, sha, base, plan_iri, title, year, ents,
+                               warnings))
+    for warning in warnings:
+        g.add((plan_iri, QG.warning, Literal(warning)))
+    return Extraction(source=source, path=path, sha256=sha, plans=tuple(plans), entities=ents.graph,
+                      warnings=tuple(f"{source}: {w}" for w in warnings))
+
+
+def _provenance(g: Graph, plan: URIRef, source: str, sha: str) -> None:
+    g.add((plan, DCTERMS.source, Literal(source)))
+    g.add((plan, QG.sha256, Literal(sha)))
+
+
+def _default_title(year: int | None, place: Place, kind: str) -> str:
+    noun = {"notice": "通知", "report": "报道"}.get(kind, "活动安排")
+    return f"{year or ''}年{place.name}“质量月”{noun}" if year else f"{place.name}“质量月”{noun}"
+
+
+def _fragment(splice: Splice, number: int, simple: str, repaired: str, source: str, sha: str, base: str,
+              main: URIRef, title: str, year: int | None, ents: Entities, warnings: list[str]) -> PlanGraph:
+    """A spliced block as a plan of its own: national when its departments are national bodies."""
+    iri = iris.fragment(source, number, base)
+    segments = segment_department_colon(keep_only(simple, splice))
+    acts = [s for s in segments if s.kind == "activity"]
+    refs = [gazetteer().resolve(s.marker or "", None) for s in acts]
+    national = sum(1 for r in refs if r is not None and r.known and r.scope == ("cn",))
+    warnings.append(f"spliced fragment found: {len(acts)} department entries, span {splice.start}-{splice.end},"
+                    f" taken out of the host item as {iri.rsplit('/', 1)[-1]}")
+    for seg in segments:
+        if seg.kind == "fragment-tail":
+            warnings.append(f"fragment {number} begins with the tail of a cut-off entry (span {seg.start}-{seg.end})")
+    if national * 2 < max(len(acts), 1):
+        warnings.append(f"fragment {number}: departments not recognised as national; jurisdiction set to the country")
+    g = Graph()
+    area = ents.place(COUNTRY)
+    year_iri = ents.year(year) if year else None
+    g.add((iri, RDF.type, QG.Plan))
+    g.add((iri, DCTERMS.title, Literal(f"{title}（拼接片段{number}）", lang=ZH)))
+    _provenance(g, iri, source, sha)
+    g.add((iri, PROV.wasDerivedFrom, main))
+    g.add((iri, QG.documentKind, Literal("fragment")))
+    g.add((iri, QG.jurisdiction, area))
+    if year_iri is not None:
+        g.add((iri, QG.year, year_iri))
+    ctx = Context(iri, area, None, None, year_iri, year, repaired)
+    for position, seg in enumerate(acts, start=1):
+        add_activity(g, ents, ctx, seg, position, "department_colon")
+    g.add((iri, QG.itemsSeen, Literal(len(acts), datatype=XSD.integer)))
+    g.add((iri, QG.activityCount, Literal(len(acts), datatype=XSD.integer)))
+    return PlanGraph(iri, g)
+
+
+__all__ = ["extract_file", "simplify_same_length", "Entities", "place_iri", "OWL", "dt"]

@@ -1,0 +1,465 @@
+"""Segmenting a plan's text into activities and named non-activities, one strategy per layout.
+
+Every layout function has the signature ``segment_x(text) -> list[Segment]``; they are registered in
+``LAYOUTS`` and :func:`segment` picks the first that finds activities, by detection on the text,
+never by file name. Spans are offsets in the text given (the repaired text, or its simplified form,
+which has the same length). Every line of the text ends up in exactly one segment: an activity, a
+named non-activity (preamble, section, requirements, contacts, slogans, …) or a ``warning``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib.resources import files
+
+import yaml
+
+NUMERALS = "一二三四五六七八九十"
+_ITEM = re.compile(r"^([0-9０-９]{1,2})\s*[.、．]\s*|^[（(]([0-9０-９]{1,2})[）)]\s*")
+_SUB = re.compile(r"^[（(]([一二三四五六七八九十]{1,3})[）)]\s*")
+_TOP = re.compile(r"^([一二三四五六七八九十]{1,3})、\s*")
+_ENUM = re.compile(r"([一二三四五六七八九十]{1,3})是")
+_DEPT = re.compile(r"^([\u4e00-\u9fff]{2,16}?)[：:]\s*(?=\S)")
+# A department-colon line names an agency: its name ends like one (guess for unseen layouts).
+_AGENCY_END = ("部", "委", "局", "总署", "署", "办", "办公室", "会", "院", "厅", "行", "中心")
+_OPEN_END = re.compile(r"[\u3400-\u9fffA-Za-z0-9，,、]$")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a plan: an activity or a named non-activity, with its span in the text."""
+
+    kind: str  # activity | preamble | title | section | section-intro | requirements | theme | slogans | …
+    marker: str | None
+    section: str | None
+    text: str
+    start: int
+    end: int
+    title: str | None = None  # the title line of a report's activity
+    parts: tuple[tuple[int, int, str], ...] = field(default=(), compare=False)  # (start, end, joiner)
+    note: str | None = None  # why a segment is a warning, or what was recovered
+
+    def render(self, source: str) -> str:
+        """This segment's text taken from ``source`` (any text of the same length as the one segmented)."""
+        if not self.parts:
+            return source[self.start:self.end]
+        return "".join(joiner + source[a:b] for a, b, joiner in self.parts)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One non-empty line: its stripped text and span."""
+
+    start: int
+    end: int
+    text: str
+
+
+def split_lines(text: str) -> list[Line]:
+    """Non-empty lines with their spans (leading/trailing spaces excluded)."""
+    out = []
+    pos = 0
+    for raw in text.splitlines(keepends=True):
+        body = raw.rstrip("\r\n")
+        stripped = body.strip(" \t\u3000\ufeff")
+        if stripped:
+            lead = len(body) - len(body.lstrip(" \t\u3000\ufeff"))
+            out.append(Line(pos + lead, pos + lead + len(stripped), stripped))
+        pos += len(raw)
+    return out
+
+
+def is_open(text: str) -> bool:
+    """True when a line stops mid-sentence (no closing punctuation): the next line continues it."""
+    return bool(_OPEN_END.search(text))
+
+
+def numeral_value(numeral: str) -> int:
+    """Value of a Chinese numeral up to 99 (一 → 1, 十二 → 12)."""
+    if numeral == "十":
+        return 10
+    if numeral.startswith("十"):
+        return 10 + NUMERALS.index(numeral[1]) + 1
+    if "十" in numeral:
+        tens, _, ones = numeral.partition("十")
+        return (NUMERALS.index(tens) + 1) * 10 + (NUMERALS.index(ones) + 1 if ones else 0)
+    return NUMERALS.index(numeral) + 1
+
+
+def numeral_text(value: int) -> str:
+    """Chinese numeral for 1–99."""
+    if value <= 10:
+        return NUMERALS[value - 1]
+    tens, ones = divmod(value, 10)
+    return (NUMERALS[tens - 1] if tens > 1 else "") + "十" + (NUMERALS[ones - 1] if ones else "")
+
+
+def item_number(text: str) -> int | None:
+    """The number of an item line (``1.``, ``1、``, ``１．``, ``(1)``), or None."""
+    match = _ITEM.match(text)
+    if not match:
+        return None
+    digits = match.group(1) or match.group(2)
+    return int(digits.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+
+
+@lru_cache(maxsize=1)
+def _layout_data() -> dict[str, object]:
+    return dict(yaml.safe_load(files("loaders").joinpath("reference/layout.yaml").read_text(encoding="utf-8")))
+
+
+def zone_of_heading(heading: str) -> str | None:
+    """The zone a heading opens (activities, requirements, theme, …), or None when unknown."""
+    zones = _layout_data()["zones"]
+    assert isinstance(zones, dict)
+    for zone, words in zones.items():
+        if any(word in heading for word in words):
+            return str(zone)
+    return None
+
+
+def zone_of_line(text: str) -> str | None:
+    """The zone a line opens by starting with a keyword (附件:, 联系人:, 口号:), or None."""
+    body = text.lstrip("（(【[ ")
+    words = _layout_data()["line_keywords"]
+    assert isinstance(words, list)
+    for word in sorted(words, key=len, reverse=True):
+        if body.startswith(word):
+            rest = body[len(word):].lstrip()
+            if not rest or rest[0] in ":：" or (word == "附件" and rest[0].isdigit()) or rest.startswith("及"):
+                return zone_of_heading(word) or "contacts"
+    return None
+
+
+def dept_name(text: str) -> str | None:
+    """The department of a ``部门：任务`` line (商务部：组织开展…), or None."""
+    match = _DEPT.match(text)
+    if match and match.group(1).endswith(_AGENCY_END) and zone_of_line(text) is None:
+        return match.group(1)
+    return None
+
+
+# -- building segments ---------------------------------------------------------------------------
+@dataclass
+class _Block:
+    kind: str
+    lines: list[Line]
+    number: int | None = None  # item number
+    numeral: int | None = None  # section numeral value
+    marker: str | None = None
+    note: str | None = None
+
+    def closed(self) -> bool:
+        return not is_open(self.lines[-1].text)
+
+
+def _segment(block: _Block, section: str | None, *, strip_marker: bool = False) -> Segment:
+    parts: list[tuple[int, int, str]] = []
+    previous: Line | None = None
+    for line in block.lines:
+        joiner = "" if previous is None or is_open(previous.text) else "\n"
+        parts.append((line.start, line.end, joiner))
+        previous = line
+    text = "".join(joiner + line.text for line, (_, _, joiner) in zip(block.lines, parts))
+    return Segment(kind=block.kind, marker=block.marker, section=section, text=text,
+                   start=block.lines[0].start, end=block.lines[-1].end, parts=tuple(parts), note=block.note)
+
+
+_ACTIVE = ("start", "activities", "unknown")
+# Only prose continues over a line break; title, signature, slogan, contact lines stand alone.
+_JOINABLE = ("activity", "orphan", "preamble", "requirements", "section-intro")
+_JOIN_ZONES = (*_ACTIVE, "requirements", "preamble")
+
+
+def _zone_kind(zone: str) -> str:
+    return {"unknown": "activity", "activities": "activity", "start": "preamble"}.get(zone, zone)
+
+
+_DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
+_ORG_END = ("办公室", "小组", "局", "委", "委员会", "会", "政府", "部", "厅", "中心")
+_SHORT_LINE = re.compile(r"^[^。；;，,:：]{2,40}$")
+
+
+def special_lines(lines: list[Line]) -> dict[int, str]:
+    """Lines whose role shows on their own: leading title lines, the addressee line, the signature
+    (落款: the last date-only line and up to two short organisation lines before it)."""
+    roles: dict[int, str] = {}
+    for i, line in enumerate(lines[:4]):
+        text = line.text
+        if text.endswith((":", "：")) and i == len(roles):
+            roles[i] = "addressee"
+            break
+        if len(text) <= 60 and "。" not in text and not _TOP.match(text) and not _SUB.match(text) \
+                and item_number(text) is None and i == len(roles) and not text.endswith(("，", ",")):
+            roles[i] = "title"
+            continue
+        break
+    if roles and all(r == "title" for r in roles.values()) and len(roles) == len(lines[:4]):
+        roles.clear()
+    dates = [i for i, line in enumerate(lines) if _DATE_LINE.match(line.text)]
+    signed = [i for i in dates if i > 0 and lines[i - 1].text.endswith(_ORG_END)]
+    if signed:
+        last = signed[-1]
+        roles[last] = "signature"
+        for j in (last - 1, last - 2):
+            if j >= 0 and j not in roles and _SHORT_LINE.match(lines[j].text) and item_number(lines[j].text) is None \
+                    and zone_of_line(lines[j].text) is None and all(k == last or k > j for k in roles if k >= j):
+                roles[j] = "signature"
+            else:
+                break
+    return roles
+
+
+def _first_pass(lines: list[Line], *, subs_are_activities: bool) -> list[tuple[_Block, str]]:
+    """Blocks of lines with the zone each stands in; items and sub-sections are not yet numbered."""
+    blocks: list[tuple[_Block, str]] = []
+    zone = "start"
+    roles = special_lines(lines)
+    for index, line in enumerate(lines):
+        text = line.text
+        if index in roles:
+            blocks.append((_Block(roles[index], [line]), zone))
+            continue
+        top, sub, number = _TOP.match(text), _SUB.match(text), item_number(text)
+        keyword_zone = zone_of_line(text)
+        current = blocks[-1][0] if blocks else None
+        if top:
+            zone = zone_of_heading(text[top.end():]) or "unknown"
+            blocks.append((_Block("heading", [line]), zone))
+        elif keyword_zone:
+            zone = keyword_zone
+            blocks.append((_Block(zone, [line]), zone))
+        elif sub and zone in _ACTIVE:
+            kind = "activity" if subs_are_activities else "section"
+            blocks.append((_Block(kind, [line], numeral=numeral_value(sub.group(1))), zone))
+        elif number is not None and zone in _ACTIVE and not subs_are_activities:
+            blocks.append((_Block("activity", [line], number=number), zone))
+        elif current is not None and current.kind in _JOINABLE and not current.closed() and zone in _JOIN_ZONES:
+            current.lines.append(line)
+        elif zone in _ACTIVE:
+            blocks.append((_Block("orphan", [line]), zone))
+        else:
+            blocks.append((_Block(_zone_kind(zone), [line]), zone))
+    return blocks
+
+
+def _resolve_numbered(blocks: list[tuple[_Block, str]]) -> tuple[list[Segment], bool]:
+    """Number items and sections; recover damaged section headings by order; name every orphan."""
+    bl = [b for b, _ in blocks]
+    zones = [z for _, z in blocks]
+    explicit_sections = any(b.kind == "section" for b in bl)
+    # 1. restart of item numbering without a section heading: the first orphan since the last item
+    #    is a damaged heading (its marker lost to mojibake); recover its numeral by order.
+    last_number: int | None = None
+    section_seen_since_item = False
+    orphans_since_item: list[_Block] = []
+    first_item_seen = False
+    for block in bl:
+        if block.kind == "section":
+            section_seen_since_item = True
+        elif block.kind == "orphan":
+            orphans_since_item.append(block)
+        elif block.kind == "activity" and block.number is not None:
+            restart = last_number is not None and block.number <= last_number
+            if not first_item_seen and explicit_sections and not section_seen_since_item and orphans_since_item:
+                restart = True  # the first group lacks the heading its siblings have
+            if restart and not section_seen_since_item and orphans_since_item:
+                orphans_since_item[0].kind = "section"
+                orphans_since_item[0].note = "recovered"
+            last_number = block.number
+            section_seen_since_item = False
+            orphans_since_item = []
+            first_item_seen = True
+        elif block.kind == "heading":
+            orphans_since_item = []
+    # 2. section numerals: as written, or by order when recovered.
+    numeral = 0
+    for block in bl:
+        if block.kind == "section":
+            if block.numeral is not None:
+                numeral = block.numeral
+            else:
+                numeral += 1
+                block.numeral = numeral
+                block.note = f"section marker damaged: recovered ({numeral_text(numeral)}) by order"
+    # 3. markers: "(二)3" when numbering restarts per section, the number as written otherwise.
+    numbers = [b.number for b in bl if b.kind == "activity" and b.number is not None]
+    restarts = any(b <= a for a, b in zip(numbers, numbers[1:]))
+    segments: list[Segment] = []
+    section_label: str | None = None
+    section_numeral: int | None = None
+    seen_item_in_section = False
+    for block, zone in zip(bl, zones):
+        if block.kind == "section":
+            section_numeral = block.numeral
+            seg = _segment(block, None)
+            section_label = seg.text
+            seen_item_in_section = False
+            block.marker = f"({numeral_text(block.numeral or 0)})"
+            segments.append(replace(seg, marker=block.marker))
+            continue
+        if block.kind == "heading":
+            section_label, section_numeral = None, None
+        if block.kind == "activity" and block.number is not None:
+            match = _ITEM.match(block.lines[0].text)
+            written = (match.group(1) or match.group(2)) if match else str(block.number)
+            restarted = restarts and section_numeral
+            block.marker = f"({numeral_text(section_numeral or 0)}){block.number}" if restarted else written
+            seen_item_in_section = True
+        elif block.kind == "orphan":
+            block.kind = "section-intro" if (section_label and not seen_item_in_section) else (
+                "preamble" if zone == "start" and not numbers else "text")
+        segments.append(_segment(block, section_label if block.kind != "heading" else None))
+    return _attach_trailing_text(segments), explicit_sections
+
+
+def _attach_trailing_text(segments: list[Segment]) -> list[Segment]:
+    """A closed paragraph after an item, before the next item, is the item's next paragraph."""
+    out: list[Segment] = []
+    for seg in segments:
+        if seg.kind == "text" and out and out[-1].kind == "activity":
+            prev = out[-1]
+            parts = prev.parts + tuple((a, b, "\n" if i == 0 else j) for i, (a, b, j) in enumerate(seg.parts))
+            out[-1] = replace(prev, text=prev.text + "\n" + seg.text, end=seg.end, parts=parts)
+        elif seg.kind == "text":
+            out.append(replace(seg, kind="preamble" if not any(s.kind == "activity" for s in out) else "closing"))
+        else:
+            out.append(seg)
+    return out
+
+
+def segment_numbered(text: str) -> list[Segment]:
+    """Numbered items (``1.``, ``1、``, ``１．``) under optional (一)/一、 sections."""
+    segments, _ = _resolve_numbered(_first_pass(split_lines(text), subs_are_activities=False))
+    return segments
+
+
+def segment_chinese_sections(text: str) -> list[Segment]:
+    """(一)-style paragraphs as the activities, under a 一、 heading such as 三、活动重点."""
+    blocks = _first_pass(split_lines(text), subs_are_activities=True)
+    has_activity_zone = any(z == "activities" for _, z in blocks)
+    segments: list[Segment] = []
+    section: str | None = None
+    for block, zone in blocks:
+        if block.kind == "heading":
+            section = None
+        if block.kind == "activity":
+            if has_activity_zone and zone != "activities":
+                block.kind = "section"  # (一) paragraphs outside the activity zone (guess: headings)
+            else:
+                block.marker = f"({numeral_text(block.numeral or 0)})"
+        elif block.kind == "orphan":
+            block.kind = "preamble" if zone == "start" else "section-intro"
+        seg = _segment(block, section)
+        if block.kind == "heading":
+            section = seg.text
+        segments.append(seg)
+    return segments
+
+
+def segment_enumeration(text: str) -> list[Segment]:
+    """Paragraphs enumerating with 一是…二是… (one activity per enumerated clause)."""
+    segments: list[Segment] = []
+    for line in split_lines(text):
+        hits = [m for m in _ENUM.finditer(line.text) if m.start() == 0 or line.text[m.start() - 1] in "。；;，,：:"]
+        if len(hits) < 1 or hits[0].start() != 0:
+            segments.append(Segment("preamble", None, None, line.text, line.start, line.end,
+                                    parts=((line.start, line.end, ""),)))
+            continue
+        for i, hit in enumerate(hits):
+            end = hits[i + 1].start() if i + 1 < len(hits) else len(line.text)
+            a, b = line.start + hit.start(), line.start + end
+            segments.append(Segment("activity", hit.group(0), None, line.text[hit.start():end], a, b,
+                                    parts=((a, b, ""),)))
+    return _join_open_segments(segments)
+
+
+def _join_open_segments(segments: list[Segment]) -> list[Segment]:
+    out: list[Segment] = []
+    for seg in segments:
+        if out and is_open(out[-1].text) and seg.kind == "preamble" and out[-1].kind in _JOINABLE + ("summary",):
+            prev = out[-1]
+            out[-1] = replace(prev, text=prev.text + seg.text, end=seg.end, parts=prev.parts + seg.parts)
+        else:
+            out.append(seg)
+    return out
+
+
+def segment_department_colon(text: str) -> list[Segment]:
+    """``部门：任务`` lines (商务部：组织开展…), one activity per department."""
+    blocks: list[_Block] = []
+    for line in split_lines(text):
+        name = dept_name(line.text)
+        if name:
+            blocks.append(_Block("activity", [line], marker=name))
+        elif blocks and not blocks[-1].closed():
+            blocks[-1].lines.append(line)
+        elif not blocks or blocks[-1].kind != "activity":
+            kind = "fragment-tail" if not blocks else "preamble"
+            blocks.append(_Block(kind, [line], note="text before the first department: the tail of a cut-off entry"
+                                 if kind == "fragment-tail" else None))
+        else:
+            blocks.append(_Block("closing", [line]))
+    return [_segment(b, None) for b in blocks]
+
+
+def segment_district_report(text: str) -> list[Segment]:
+    """A report: district heading line (黄浦区), its title line, then dated paragraphs."""
+    from loaders.places import places  # local: the table is only needed for this layout
+
+    names = places().district_names
+    lines = split_lines(text)
+    heads = [i for i, line in enumerate(lines[:-1]) if line.text in names]
+    if len(heads) < 2:
+        return []
+    segments: list[Segment] = []
+    roles = special_lines(lines[: heads[0]])
+    for i, line in enumerate(lines[: heads[0]]):
+        kind = roles.get(i) or ("summary" if _ENUM.match(line.text) else "preamble")
+        segments.append(_segment(_Block(kind, [line]), None))
+    segments = _join_open_segments(segments)
+    for n, head in enumerate(heads):
+        stop = heads[n + 1] if n + 1 < len(heads) else len(lines)
+        body = lines[head + 1: stop]
+        title_seg = _segment(_Block("activity", body[:1]), None)
+        rest = _segment(_Block("activity", body[1:]), None) if len(body) > 1 else None
+        parts = title_seg.parts + (tuple((a, b, "\n" if i == 0 else j) for i, (a, b, j) in enumerate(rest.parts))
+                                   if rest else ())
+        text = title_seg.text + ("\n" + rest.text if rest else "")
+        segments.append(Segment("activity", lines[head].text, None, text, body[0].start, body[-1].end,
+                                title=body[0].text, parts=parts))
+        segments.append(_segment(_Block("district-heading", [lines[head]], marker=lines[head].text), None))
+    return sorted(segments, key=lambda s: s.start)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A named segmenting strategy."""
+
+    name: str
+    segment: Callable[[str], list[Segment]]
+
+
+LAYOUTS: tuple[Layout, ...] = (
+    Layout("district_report", segment_district_report),
+    Layout("numbered", segment_numbered),
+    Layout("chinese_sections", segment_chinese_sections),
+    Layout("department_colon", segment_department_colon),
+    Layout("enumeration", segment_enumeration),
+)
+
+
+def segment(text: str) -> tuple[str, list[Segment]]:
+    """Segments of the first layout that finds at least two activities (or the best of all)."""
+    best: tuple[str, list[Segment]] = ("none", [])
+    for layout in LAYOUTS:
+        segments = layout.segment(text)
+        count = sum(1 for s in segments if s.kind == "activity")
+        if count >= 2:
+            return layout.name, segments
+        if count > sum(1 for s in best[1] if s.kind == "activity"):
+            best = (layout.name, segments)
+    return best
