@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
-from loaders.segment import _ENUM, _ITEM, _SUB, Segment
+from loaders.segment import _ENUM, _ITEM, _SUB, Segment, dept_name
 
 ORG_SUFFIXES = ("办公室", "委员会", "领导小组", "小组", "总局", "总署", "局", "委", "部", "会", "协会", "联合会",
                 "中心", "院", "所", "厅", "署", "集团", "政府", "机构", "组织", "单位", "公司", "部门", "团")
@@ -64,6 +64,9 @@ def strip_marker(text: str) -> str:
     match = _ENUM.match(text)
     if match:
         return text[match.end():]
+    name = dept_name(text)
+    if name:
+        return text[len(name) + 1:].lstrip()
     return text
 
 
@@ -186,6 +189,18 @@ def report_mentions(body: str) -> list[Mention]:
     return out
 
 
+def event_paragraph(body: str) -> str:
+    """The paragraph of a report that tells the event: the first one with a date, else the first.
+
+    Later paragraphs are background (figures, history, quotes) and are not searched for organisers
+    or programmes (a rule from one report: a guess for unseen ones)."""
+    paragraphs = [p.strip() for p in body.split("\n") if p.strip()]
+    for paragraph in paragraphs:
+        if _MONTH_DAY.search(paragraph[:20]) or re.match(r"^\d{1,2}月", paragraph):
+            return paragraph
+    return paragraphs[0] if paragraphs else ""
+
+
 def department_mentions(segment: Segment) -> list[Mention]:
     """The department of a ``部门：任务`` line leads it."""
     return [Mention(segment.marker, "lead", 0)] if segment.marker else []
@@ -306,6 +321,21 @@ def programme_triggers() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(out)
 
 
+_COMPANY = re.compile(r"[^，,、。；;：:“”\n]*?(?:有限公司|分公司|公司|研究院|研究所)")
+
+
+def mask_company_names(text: str) -> str:
+    """The text with company and institute names blanked: 南德认证检测(中国)有限公司 names a firm,
+    not a certification activity.
+
+    >>> mask_company_names("组织上海德诺产品检测有限公司等")
+    '＿＿＿＿＿＿＿＿＿＿＿＿＿＿等'
+    """
+    return _COMPANY.sub(lambda m: "＿" * len(m.group(0)), text)
+
+
 def programmes_in(text: str) -> list[str]:
-    """Codes of the programmes whose trigger terms occur in the (simplified) text."""
+    """Codes of the programmes whose trigger terms occur in the (simplified) text, outside names
+    of companies and institutes."""
+    text = mask_company_names(text)
     return [code for code, terms in programme_triggers() if any(term in text for term in terms)]

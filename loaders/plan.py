@@ -192,10 +192,12 @@ def add_activity(g: Graph, ents: Entities, ctx: Context, seg: Segment, position:
     g.add((act, QG.spanStart, Literal(seg.start, datatype=XSD.integer)))
     g.add((act, QG.spanEnd, Literal(seg.end, datatype=XSD.integer)))
     district = _district_of(seg.marker, ctx.city_place) if layout == "district_report" else None
+    scope = seg.text
     if layout == "district_report":
-        body = seg.text[len(seg.title or ""):]
-        mentions = extract.report_mentions(body)
-        date = extract.event_date(body, ctx.year_value)
+        event = extract.event_paragraph(seg.text[len(seg.title or ""):])
+        scope = (seg.title or "") + "\n" + event
+        mentions = extract.report_mentions(event)
+        date = extract.event_date(event, ctx.year_value)
         if date:
             g.add((act, QG.date, Literal(date.isoformat(), datatype=XSD.date)))
     elif layout == "department_colon":
@@ -219,7 +221,7 @@ def add_activity(g: Graph, ents: Entities, ctx: Context, seg: Segment, position:
         g.add((assoc, PROV.agent, agent))
         g.add((assoc, PROV.hadRole, QG.Lead if mention.role == "lead" else QG.Support))
         g.add((assoc, QG.surface, Literal(surface_original or mention.surface)))
-    for code in extract.programmes_in(seg.text):
+    for code in extract.programmes_in(scope):
         g.add((act, QG.programme, ents.programme(code)))
 
 
@@ -305,7 +307,8 @@ def extract_file(path: Path, *, base: str = DEFAULT_BASE) -> Extraction:
     g.add((plan_iri, QG.documentKind, Literal(kind)))
     if issued:
         g.add((plan_iri, DCTERMS.issued, Literal(issued.isoformat(), datatype=XSD.date)))
-    theme = extract.find_theme(segments, host)
+    prose = "\n".join(s.text for s in segments if s.kind in ("title", "preamble", "theme", "section-intro"))
+    theme = extract.find_theme(segments, prose)
     if theme:
         g.add((plan_iri, QG.theme, Literal(theme, lang=ZH)))
     for slogan in extract.slogans(segments):
@@ -345,7 +348,7 @@ def _provenance(g: Graph, plan: URIRef, source: str, sha: str) -> None:
 
 
 def _default_title(year: int | None, place: Place, kind: str) -> str:
-    noun = {"notice": "通知", "report": "报道"}.get(kind, "活动安排")
+    noun = {"notice": "活动通知", "report": "活动报道"}.get(kind, "活动安排")
     return f"{year or ''}年{place.name}“质量月”{noun}" if year else f"{place.name}“质量月”{noun}"
 
 
