@@ -1,0 +1,146 @@
+"""SHACL validation of plan graphs with pyshacl: the shapes plus the ontology, no inference.
+
+Each plan is validated on its own small rdflib graph (its named-graph triples plus the
+descriptions of the entities it refers to), which takes 0.05–0.1 s; ``validate_many`` spreads
+plans over worker processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pyshacl import validate as shacl_validate
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+from rdflib.term import Node
+
+from ontology import ONTOLOGY_FILES, ontology_text
+from qgkg.config import DEFAULT_BASE
+from qgkg.errors import QgkgError
+from shapes import rebase_text, shapes_graph
+
+SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One SHACL validation result, as plain strings."""
+
+    focus: str
+    path: str | None
+    shape: str
+    severity: str  # "Violation", "Warning" or "Info"
+    message: str
+    value: str | None = None
+    component: str = ""  # the sh:sourceConstraintComponent, e.g. "MinCountConstraintComponent"
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The outcome of validating one graph: conforms means no violation (warnings allowed)."""
+
+    conforms: bool
+    violations: int
+    warnings: int
+    results: tuple[ResultRow, ...]
+    text: str
+
+
+@lru_cache(maxsize=4)
+def _shapes(base: str) -> Graph:
+    return shapes_graph(base)
+
+
+@lru_cache(maxsize=4)
+def ontology_for(base: str = DEFAULT_BASE) -> Graph:
+    """The ontology and programme scheme, with programme IRIs under ``base`` (mixed into the data)."""
+    graph = Graph()
+    for name in ONTOLOGY_FILES:
+        graph.parse(data=rebase_text(ontology_text(name), base), format="turtle")
+    return graph
+
+
+def _term(node: Node | None) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, (URIRef, Literal)):
+        return str(node)
+    return node.n3()
+
+
+def _message(report: Graph, result: Node) -> str:
+    messages = sorted(report.objects(result, SH.resultMessage), key=lambda m: (
+        not (isinstance(m, Literal) and (m.language or "en").lower().startswith("en")), str(m)))
+    return str(messages[0]) if messages else ""
+
+
+def _rows(report: Graph) -> tuple[ResultRow, ...]:
+    rows = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        path = report.value(result, SH.resultPath)
+        component = report.value(result, SH.sourceConstraintComponent)
+        rows.append(ResultRow(
+            focus=_term(report.value(result, SH.focusNode)) or "",
+            path=_term(path) if not isinstance(path, BNode) else path.n3(),
+            shape=_term(report.value(result, SH.sourceShape)) or "",
+            severity=SEVERITIES.get(report.value(result, SH.resultSeverity), "Violation"),  # type: ignore[arg-type]
+            message=_message(report, result),
+            value=_term(report.value(result, SH.value)),
+            component=str(component).rsplit("#", 1)[-1] if component is not None else "",
+        ))
+    return tuple(sorted(rows, key=lambda r: (r.severity, r.focus, r.shape, r.path or "", r.value or "")))
+
+
+def validate_graph(data: Graph, *, base: str = DEFAULT_BASE) -> ValidationReport:
+    """Validate one graph with the qgkg shapes over the graph plus the ontology, without inference.
+
+    The ontology is mixed into a copy of ``data`` here rather than passed as pyshacl's
+    ``ont_graph``: pyshacl copies only RDFS/OWL axioms from it (not the programme scheme's
+    concepts), and deep-clones owl:NamedIndividuals along SKOS links without end.
+    ``data`` itself is not modified.
+    """
+    mixed = Graph()
+    mixed.addN((s, p, o, mixed) for s, p, o in data)
+    mixed.addN((s, p, o, mixed) for s, p, o in ontology_for(base))
+    _, report, text = shacl_validate(
+        mixed,
+        shacl_graph=_shapes(base),
+        inplace=True,
+        inference="none",
+        allow_warnings=True,
+        abort_on_first=False,
+        meta_shacl=False,
+        advanced=False,
+    )
+    rows = _rows(report)
+    violations = sum(1 for r in rows if r.severity == "Violation")
+    warnings = sum(1 for r in rows if r.severity == "Warning")
+    return ValidationReport(conforms=violations == 0, violations=violations, warnings=warnings,
+                            results=rows, text=str(text))
+
+
+def _validate_ntriples(name: str, ntriples: str, base: str) -> ValidationReport:
+    graph = Graph()
+    try:
+        graph.parse(data=ntriples, format="nt")
+    except Exception as exc:  # rdflib raises several unrelated types on bad N-Triples
+        raise QgkgError(f"{name}: cannot read the graph to validate: {exc}") from exc
+    return validate_graph(graph, base=base)
+
+
+def validate_many(graphs: Iterable[tuple[str, Graph]], *, jobs: int,
+                  base: str = DEFAULT_BASE) -> dict[str, ValidationReport]:
+    """Validate named graphs (e.g. one per plan) in ``jobs`` worker processes; reports by name.
+
+    Graphs travel to the workers as N-Triples; with ``jobs`` 1 they are validated in this process.
+    """
+    items = list(graphs)
+    if jobs <= 1 or len(items) <= 1:
+        return {name: validate_graph(graph, base=base) for name, graph in items}
+    payload = [(name, graph.serialize(format="nt")) for name, graph in items]
+    with ProcessPoolExecutor(max_workers=min(jobs, len(payload))) as pool:
+        futures = [pool.submit(_validate_ntriples, name, text, base) for name, text in payload]
+        return {name: future.result() for (name, _), future in zip(payload, futures)}
