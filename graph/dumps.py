@@ -98,7 +98,10 @@ def write_all(version: Path, store: ox.Store) -> dict[str, Any]:
 
         target = out_dir / dump_name(fmt)
         tmp = out_dir / f".{target.name}.{os.getpid()}.tmp"
-        with tmp.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz:
+        with (
+            tmp.open("wb") as raw,
+            gzip.GzipFile(filename=target.name, fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz,
+        ):
             prefixes = PREFIXES if fmt in (RdfFormat.TTL, RdfFormat.TRIG) else None
             ox.serialize(quads(), gz, fmt.oxigraph, prefixes=prefixes)
         os.replace(tmp, target)

@@ -490,16 +490,16 @@ def search_page(store: GraphStore, q: str) -> SearchPage:
     return SearchPage(q, simplified, out, sum(len(v) for _k, v in out))
 
 
-def describe(store: GraphStore, iri: str, fmt: Any) -> bytes:
-    """The resource's description plus the labels of what it links to, in ``fmt`` (an RdfFormat)."""
+def describe(store: GraphStore, iri: str, fmt: Any) -> bytes | None:
+    """The resource's description plus the labels of what it links to, in ``fmt``; None if unknown."""
     import pyoxigraph as ox
 
     from graph.queries import get_query
     from graph.store import PREFIXES, bind_params
 
     query = get_query("page_describe")
-    triples = store.raw_query(query.text, substitutions=bind_params(query, {"iri": iri}))
-    data = ox.serialize(
-        triples, format=fmt.oxigraph, prefixes=PREFIXES if fmt.value in ("ttl", "rdf") else None
-    )
-    return data or b""
+    triples = list(store.raw_query(query.text, substitutions=bind_params(query, {"iri": iri})))
+    if not triples:
+        return None
+    prefixes = PREFIXES if fmt.value in ("ttl", "rdf") else None
+    return ox.serialize(triples, format=fmt.oxigraph, prefixes=prefixes) or b""

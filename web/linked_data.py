@@ -1,0 +1,37 @@
+"""``/id/...``: every resource IRI, negotiated: HTML, Turtle, N-Triples, JSON-LD, RDF/XML.
+
+No route reads a file path from the request: the path only names an IRI, looked up in the graph.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort
+
+from graph import pages as data
+from web.negotiate import SUFFIXES, html_or_rdf
+from web.pages import rdf_response, render_entity
+from web.state import store
+from web.urls import base
+
+bp = Blueprint("linked_data", __name__)
+
+
+@bp.route("/id/<path:rest>", methods=["GET", "HEAD"])
+def resource(rest: str) -> Response:
+    """A resource as HTML (browsers) or RDF (by ``Accept`` or a ``.ttl/.nt/.jsonld/.rdf`` suffix)."""
+    parts = rest.split("/")
+    if any(p in ("", ".", "..") for p in parts) or any(c in rest for c in '\\\x00<>"{}|^` '):
+        abort(404)
+    fmt = None
+    stem, dot, ext = rest.rpartition(".")
+    if dot and ext in SUFFIXES and "/" not in ext:
+        rest, fmt = stem, SUFFIXES[ext]
+    else:
+        fmt = html_or_rdf()
+    iri = base() + rest
+    if fmt is not None:
+        return rdf_response(iri, fmt)
+    page = data.entity_page(store(), iri)
+    if page is None:
+        abort(404, description=f"{iri} is not described in this graph")
+    return render_entity(page)

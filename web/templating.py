@@ -1,0 +1,44 @@
+"""Jinja helpers: links to entities, labels of terms, the search box; autoescape stays on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+
+from graph.store import PREFIXES, Value
+from web import urls
+
+
+def curie(iri: str) -> str:
+    """A compact name for a well-known IRI (``qg:Plan``), or the IRI itself."""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns) :]}"
+    if iri == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type":
+        return "rdf:type"
+    return iri
+
+
+def term_text(value: Any) -> str:
+    """The text of a term for display."""
+    if isinstance(value, Value):
+        return value.value
+    return str(getattr(value, "value", value))
+
+
+def register(app: Flask) -> None:
+    """Install filters and globals."""
+    app.jinja_env.globals.update(
+        entity_href=urls.entity_href,
+        entity_path=urls.entity_path,
+        twin_path=urls.twin_path,
+        query_permalink=urls.query_permalink,
+        results_download=urls.results_download,
+    )
+    app.jinja_env.filters["curie"] = curie
+    app.jinja_env.filters["term"] = term_text
+
+    @app.context_processor
+    def search_box() -> dict[str, Any]:
+        return {"search_q": request.args.get("q", "") if request.endpoint == "pages.search" else ""}
