@@ -8,7 +8,8 @@ positions of the whole selection so that a node stays in place from year to year
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import networkx as nx
@@ -59,11 +60,14 @@ class Drawing:
     edges: list[DrawnEdge]
     shown: int
     total: int
+    colours: dict[int, str]  # community -> fill
 
 
-def community_colour(community: int) -> str:
-    """The fill of a community (1 = largest)."""
-    return PALETTE[community - 1] if 1 <= community <= len(PALETTE) else OTHER
+def palette_for(communities: Iterable[int]) -> dict[int, str]:
+    """Fills for the communities of the drawn nodes: the most drawn ones get the palette, the rest grey."""
+    counts = Counter(communities)
+    ranked = sorted(counts, key=lambda c: (-counts[c], c))
+    return {c: PALETTE[i] for i, c in enumerate(ranked[: len(PALETTE)])}
 
 
 def drawn_subgraph(net: nx.Graph, figures: list[NodeFigures], max_nodes: int = MAX_DRAWN) -> nx.Graph:
@@ -77,27 +81,59 @@ def drawn_subgraph(net: nx.Graph, figures: list[NodeFigures], max_nodes: int = M
 
 
 def layout(sub: nx.Graph) -> Positions:
-    """Positions in the unit square, deterministic for a given graph."""
-    n = sub.number_of_nodes()
-    if n == 0:
+    """Positions in the unit square, deterministic for a given graph.
+
+    Each connected component gets its own force layout (fixed seed) in a square whose side
+    grows with the square root of its size; the squares are packed in rows, largest first,
+    so that the main component fills the picture and isolated agencies line up beside it.
+    """
+    if sub.number_of_nodes() == 0:
         return {}
-    if n == 1:
-        return {next(iter(sub.nodes)): (0.5, 0.5)}
-    k = 1.6 / math.sqrt(n)  # a little more room than networkx's default, for labels
-    pos = nx.spring_layout(sub, seed=SEED, weight="weight", k=k, iterations=80 if n <= 200 else 50)
+    comps = sorted((sorted(c) for c in nx.connected_components(sub)), key=lambda c: (-len(c), c[0]))
+    sides = [math.sqrt(len(c)) for c in comps]
+    row_width = max(sides[0], 1.3 * math.sqrt(sum(x * x for x in sides)))
+    pos: dict[str, tuple[float, float]] = {}
+    x = y = row_height = 0.0
+    for comp, side in zip(comps, sides, strict=True):
+        if x > 0 and x + side > row_width + 1e-9:
+            x, y, row_height = 0.0, y + row_height, 0.0
+        inner = _component_layout(sub.subgraph(comp))
+        pad = 0.12 * side if len(comp) > 1 else 0.0
+        for v, (px, py) in inner.items():
+            pos[v] = (x + pad + px * (side - 2 * pad), y + pad + py * (side - 2 * pad))
+        x += side
+        row_height = max(row_height, side)
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
-    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-    sx, sy = (x1 - x0) or 1.0, (y1 - y0) or 1.0
-    return {v: ((float(p[0]) - x0) / sx, (float(p[1]) - y0) / sy) for v, p in pos.items()}
+    x0, y0 = min(xs), min(ys)
+    sx, sy = (max(xs) - x0) or 1.0, (max(ys) - y0) or 1.0
+    return {v: ((p[0] - x0) / sx if len(pos) > 1 else 0.5, (p[1] - y0) / sy if len(pos) > 1 else 0.5)
+            for v, p in pos.items()}
+
+
+def _component_layout(comp: nx.Graph) -> Positions:
+    """A connected component laid out in the unit square."""
+    n = comp.number_of_nodes()
+    if n == 1:
+        return {next(iter(comp.nodes)): (0.5, 0.5)}
+    ordered = nx.Graph()
+    ordered.add_nodes_from(sorted(comp.nodes))
+    ordered.add_weighted_edges_from(sorted((min(a, b), max(a, b), w) for a, b, w in comp.edges(data="weight")))
+    k = 1.6 / math.sqrt(n)  # a little more room than networkx's default, for labels
+    raw = nx.spring_layout(ordered, seed=SEED, weight="weight", k=k, iterations=80 if n <= 200 else 50)
+    xs = [float(p[0]) for p in raw.values()]
+    ys = [float(p[1]) for p in raw.values()]
+    sx, sy = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
+    return {v: ((float(p[0]) - min(xs)) / sx, (float(p[1]) - min(ys)) / sy) for v, p in raw.items()}
 
 
 def draw(net: nx.Graph, figures: list[NodeFigures], *, link: Callable[[str], str], width: int = 900,
          height: int = 640, positions: Positions | None = None, labels: int = 25,
-         max_nodes: int = MAX_DRAWN) -> tuple[Drawing, Positions]:
+         max_nodes: int = MAX_DRAWN, colours: dict[int, str] | None = None) -> tuple[Drawing, Positions]:
     """Geometry of ``net``: node size by weighted degree, colour by community, edge width by weight.
 
-    Returns the drawing and the unit-square positions (to reuse for the years' small multiples).
+    Returns the drawing and the unit-square positions; pass both ``positions`` and the drawing's
+    ``colours`` to the years' small multiples so that a node keeps its place and colour.
     """
     sub = drawn_subgraph(net, figures, max_nodes)
     if positions is None:
@@ -108,6 +144,12 @@ def draw(net: nx.Graph, figures: list[NodeFigures], *, link: Callable[[str], str
     max_wd = max((by_iri[n].weighted_degree for n in sub.nodes if n in by_iri), default=0) or 1
     max_w = max((w for _a, _b, w in sub.edges(data="weight")), default=1) or 1
     top = {f.iri for f in figures[:labels]} if not small else set()
+    # radii shrink with crowding: the largest node gets about half the room one node has
+    room = math.sqrt((width - 2 * margin) * (height - 2 * margin) / max(1, sub.number_of_nodes()))
+    r_max = max(4.0, min(8.0 if small else 17.0, 0.3 * room))
+    r_min = min(2.0 if small else 3.0, r_max / 2)
+    if colours is None:
+        colours = palette_for(by_iri[n].community for n in sub.nodes if n in by_iri)
 
     def xy(iri: str) -> tuple[float, float]:
         px, py = positions.get(iri, (0.5, 0.5))
@@ -123,12 +165,13 @@ def draw(net: nx.Graph, figures: list[NodeFigures], *, link: Callable[[str], str
     for iri in sorted(sub.nodes, key=lambda n: (by_iri[n].weighted_degree if n in by_iri else 0, n)):
         f = by_iri.get(iri)
         wd = f.weighted_degree if f else 0
-        r = (2.0 + 6.0 * math.sqrt(wd / max_wd)) if small else (3.5 + 14.0 * math.sqrt(wd / max_wd))
+        r = r_min + (r_max - r_min) * math.sqrt(wd / max_wd)
         x, y = xy(iri)
         title = f"{_name(net, iri)}: {f.activities if f else 0} activities, weighted degree {wd}"
-        nodes.append(DrawnNode(iri, x, y, round(r, 1), community_colour(f.community if f else 0), link(iri), title,
+        nodes.append(DrawnNode(iri, x, y, round(r, 1), colours.get(f.community if f else 0, OTHER), link(iri), title,
                                _name(net, iri) if iri in top else ""))
-    return Drawing(width, height, nodes, edges, sub.number_of_nodes(), net.number_of_nodes()), positions
+    drawing = Drawing(width, height, nodes, edges, sub.number_of_nodes(), net.number_of_nodes(), colours)
+    return drawing, positions
 
 
 def _name(net: nx.Graph, iri: str) -> str:

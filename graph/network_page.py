@@ -83,7 +83,8 @@ def network_page(store: GraphStore, flt: NetworkFilter, *, link: Callable[[str],
         yearly = [replace(by_iri[n], weighted_degree=int(sub.degree(n, weight="weight")),
                           activities=int(sub.nodes[n]["activities"])) for n in sub.nodes]
         yearly.sort(key=lambda f: (-f.weighted_degree, f.label, f.iri))
-        small, _ = draw(sub, yearly, link=link, width=300, height=220, positions=positions)
+        small, _ = draw(sub, yearly, link=link, width=300, height=220, positions=positions,
+                        colours=drawing.colours)
         panels.append(YearPanel(year, network_figures(sub), small))
     edges = sorted(net.edges(data=True), key=lambda e: (-e[2]["weight"], e[0], e[1]))
     edge_rows = [EdgeRow(a, net.nodes[a]["label"], b, net.nodes[b]["label"], d["weight"], d.get("years", []))

@@ -6,7 +6,6 @@ import io
 import re
 
 from flask import Blueprint, Response, abort, render_template, request
-from jinja2 import TemplateNotFound
 
 from graph.network import NetworkFilter, build_network
 from graph.network_export import FORMATS, MEDIA_TYPES, write_network
@@ -26,23 +25,12 @@ def request_filter() -> NetworkFilter:
                                min_weight=args.get("min_weight") or 1, collective=args.get("collective", "1"))
 
 
-def layout() -> str:
-    """The team's base template when it exists, else this blueprint's own frame."""
-    from flask import current_app
-
-    try:
-        current_app.jinja_env.get_template("base.html")
-    except TemplateNotFound:
-        return "network/_layout.html"
-    return "base.html"
-
-
 @bp.get("/network")
 def network() -> str:
     """The drawn network, its figures, the years' small multiples and the agency × programme table."""
     flt = request_filter()
     page = network_page(store(), flt, link=entity_href)
-    return render_template("network/network.html", page=page, layout=layout(), params=flt.params(),
+    return render_template("network/network.html", page=page, params=flt.params(),
                            formats=FORMATS, heat=heat_class, link=entity_href)
 
 
@@ -71,7 +59,7 @@ def network_file(fmt: str) -> Response:
 @bp.get("/programmes")
 def programmes() -> str:
     """Every programme: where and when it first appears, and a city × year heat map of its activities."""
-    return render_template("network/programmes.html", d=programmes_page(store()), only=None, layout=layout(),
+    return render_template("network/programmes.html", d=programmes_page(store()), only=None,
                            heat=heat_class)
 
 
@@ -81,7 +69,7 @@ def programme(code: str) -> str:
     d = programmes_page(store())
     if not any(p.code == code for p in d.programmes):
         abort(404, description=f"no programme {code!r} in the scheme")
-    return render_template("network/programmes.html", d=d, only=code, layout=layout(), heat=heat_class)
+    return render_template("network/programmes.html", d=d, only=code, heat=heat_class)
 
 
 def heat_class(count: int, top: int) -> str:
