@@ -193,7 +193,7 @@ def special_lines(lines: list[Line]) -> dict[int, str]:
             roles[i] = "addressee"
             break
         if len(text) <= 60 and "。" not in text and not _TOP.match(text) and not _SUB.match(text) \
-                and item_number(text) is None and i == len(roles) and not text.endswith(("，", ",")):
+                and item_number(text) is None and i == len(roles) and "，" not in text and "," not in text:
             roles[i] = "title"
             continue
         break

@@ -1,0 +1,169 @@
+"""The pipeline of loaders/plan.py on the bundled plans and on bad input."""
+
+from __future__ import annotations
+
+import hashlib
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+
+from loaders.plan import extract_file
+from ontology import QG
+from qgkg.errors import DecodeError, ExtractionError
+
+BASE = "https://w3id.org/qgkg/id/"
+
+
+def _plan(name: str) -> Path:
+    return Path(str(files("qgkg_corpus") / "plans" / name))
+
+
+@pytest.fixture(scope="module")
+def sh2021():  # type: ignore[no-untyped-def]
+    return extract_file(_plan("shanghai-2021-plan.txt"))
+
+
+@pytest.fixture(scope="module")
+def sh2018():  # type: ignore[no-untyped-def]
+    return extract_file(_plan("shanghai-2018-plan.txt"))
+
+
+def test_extract_file_provenance(sh2021) -> None:  # type: ignore[no-untyped-def]
+    g, plan = sh2021.plans[0].graph, sh2021.plans[0].iri
+    data = _plan("shanghai-2021-plan.txt").read_bytes()
+    assert plan == URIRef(BASE + "plan/shanghai-2021-plan")
+    assert g.value(plan, DCTERMS.source) == Literal("shanghai-2021-plan.txt")
+    assert str(g.value(plan, QG.sha256)) == hashlib.sha256(data).hexdigest() == sh2021.sha256
+    assert str(g.value(plan, QG.originalText)).startswith("為全面貫徹")
+    assert "發(fā)" not in str(g.value(plan, QG.repairedText))
+    assert any("pinyin" in str(n) for n in g.objects(plan, QG.repairNote))
+
+
+def test_extract_file_activity_triples(sh2021) -> None:  # type: ignore[no-untyped-def]
+    g = sh2021.plans[0].graph
+    act = URIRef(BASE + "plan/shanghai-2021-plan/activity/8")
+    assert g.value(act, RDFS.label) == Literal("开展企业首席质量官交流活动", lang="zh-Hans")
+    assert g.value(act, QG.marker) == Literal("8")
+    assert g.value(act, QG.position) == Literal(8, datatype=XSD.integer)
+    assert str(g.value(act, QG.originalText)).startswith("8.開展企業首席質量官")
+    repaired = str(g.value(sh2021.plans[0].iri, QG.repairedText))
+    start, end = int(g.value(act, QG.spanStart)), int(g.value(act, QG.spanEnd))
+    assert repaired[start:end].startswith("8.開展企業首席質量官交流活動")
+    leads = set(g.objects(act, QG.leadAgency))
+    assert URIRef(BASE + "agency/shanghai/market-regulation") in leads
+    assert URIRef(BASE + "agency/shanghai/district-market-regulation-bureaus") in leads
+    assert URIRef(BASE + "programme/chief_quality_officer") in set(g.objects(act, QG.programme))
+    surfaces = {str(g.value(a, QG.surface)) for a in g.objects(act, PROV.qualifiedAssociation)}
+    assert "市市場監管局" in surfaces
+
+
+def test_extract_file_agency_entities(sh2021) -> None:  # type: ignore[no-untyped-def]
+    e = sh2021.entities
+    agency = URIRef(BASE + "agency/shanghai/market-regulation")
+    assert (agency, RDF.type, QG.Agency) in e
+    assert e.value(agency, SKOS.prefLabel) == Literal("上海市市场监督管理局", lang="zh-Hans")
+    alts = set(e.objects(agency, SKOS.altLabel))
+    assert Literal("市市场监管局", lang="zh-Hans") in alts and Literal("市市場監管局", lang="zh-Hant") in alts
+    collective = URIRef(BASE + "agency/shanghai/district-market-regulation-bureaus")
+    assert (collective, RDF.type, QG.CollectiveAgency) in e
+    assert e.value(collective, QG.collective) == Literal(True)
+
+
+def test_extract_file_plan_graph_never_describes_shared_entities(sh2021) -> None:  # type: ignore[no-untyped-def]
+    g = sh2021.plans[0].graph
+    assert not list(g.subjects(RDF.type, QG.Agency))
+    assert not list(g.subjects(RDF.type, QG.City))
+
+
+def test_extract_file_city_year_entities(sh2021) -> None:  # type: ignore[no-untyped-def]
+    e = sh2021.entities
+    city, year = URIRef(BASE + "city/shanghai"), URIRef(BASE + "year/2021")
+    assert e.value(city, SKOS.prefLabel) == Literal("上海市", lang="zh-Hans")
+    assert e.value(city, QG.adcode) == Literal("310000")
+    assert e.value(year, RDFS.label) == Literal("2021")
+    assert sh2021.plans[0].graph.value(sh2021.plans[0].iri, QG.city) == city
+
+
+def test_extract_file_spliced_fragment_is_national(sh2018) -> None:  # type: ignore[no-untyped-def]
+    assert len(sh2018.plans) == 2
+    frag = sh2018.plans[1]
+    g = frag.graph
+    assert frag.iri == URIRef(BASE + "plan/shanghai-2018-plan/fragment-1")
+    assert g.value(frag.iri, QG.documentKind) == Literal("fragment")
+    assert g.value(frag.iri, PROV.wasDerivedFrom) == sh2018.plans[0].iri
+    assert g.value(frag.iri, QG.jurisdiction) == URIRef(BASE + "country/cn")
+    assert g.value(frag.iri, QG.city) is None
+    assert g.value(frag.iri, QG.sha256) == sh2018.plans[0].graph.value(sh2018.plans[0].iri, QG.sha256)
+    leads = {str(o) for a in g.subjects(QG.plan, frag.iri) for o in g.objects(a, QG.leadAgency)}
+    assert leads == {BASE + f"agency/cn/{x}" for x in ("mofcom", "mct", "nhc", "gacc", "nrta")}
+    assert any("spliced fragment" in w for w in sh2018.warnings)
+
+
+def test_extract_file_host_item_rejoined(sh2018) -> None:  # type: ignore[no-untyped-def]
+    g = sh2018.plans[0].graph
+    text = str(g.value(URIRef(BASE + "plan/shanghai-2018-plan/activity/3"), QG.text))
+    assert "人居质量等重点领域，组织召开质量提升交流研讨。" in text
+    assert "商务部" not in text
+
+
+def test_extract_file_notice_facts() -> None:
+    ex = extract_file(_plan("jinan-2022-notice.txt"))
+    g, plan = ex.plans[0].graph, ex.plans[0].iri
+    assert g.value(plan, QG.documentKind) == Literal("notice")
+    assert g.value(plan, DCTERMS.issued) == Literal("2022-08-23", datatype=XSD.date)
+    assert g.value(plan, QG.theme) == Literal("争创标杆开新局 质量强市促发展", lang="zh-Hans")
+    cited = {str(ex.entities.value(d, SKOS.notation)) for d in g.objects(plan, QG.cites)}
+    assert cited == {"济发〔2018〕36号", "济质强发〔2021〕1号", "济质强办发〔2022〕5号"}
+
+
+def test_extract_file_report_dates_and_kind() -> None:
+    ex = extract_file(_plan("shanghai-2019-report.txt"))
+    g, plan = ex.plans[0].graph, ex.plans[0].iri
+    assert g.value(plan, QG.documentKind) == Literal("report")
+    act = URIRef(BASE + "plan/shanghai-2019-report/activity/1")
+    assert g.value(act, QG.marker) == Literal("黄浦区")
+    assert g.value(act, QG.date) == Literal("2019-09-03", datatype=XSD.date)
+    assert URIRef(BASE + "agency/shanghai/huangpu/market-regulation") in set(g.objects(act, QG.leadAgency))
+
+
+def test_extract_file_slogans_not_activities() -> None:
+    ex = extract_file(_plan("beijing-2024-notice.txt"))
+    g, plan = ex.plans[0].graph, ex.plans[0].iri
+    assert len(list(g.objects(plan, QG.slogan))) == 15
+    assert ex.activity_count == 19
+
+
+def test_extract_file_base_override() -> None:
+    ex = extract_file(_plan("jinan-2022-notice.txt"), base="http://example.org/kg/")
+    assert str(ex.plans[0].iri) == "http://example.org/kg/plan/jinan-2022-notice"
+
+
+def test_extract_file_is_deterministic() -> None:
+    a = extract_file(_plan("shanghai-2021-plan.txt"))
+    b = extract_file(_plan("shanghai-2021-plan.txt"))
+    assert set(a.entities) == set(b.entities)
+    assert {t for t in a.plans[0].graph if not any(map(_is_bnode, t))} == {
+        t for t in b.plans[0].graph if not any(map(_is_bnode, t))}
+
+
+def _is_bnode(term: object) -> bool:
+    from rdflib import BNode
+
+    return isinstance(term, BNode)
+
+
+def test_extract_file_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.txt"
+    path.write_bytes(b"")
+    with pytest.raises(DecodeError, match="empty.txt"):
+        extract_file(path)
+
+
+def test_extract_file_no_activities(tmp_path: Path) -> None:
+    path = tmp_path / "prose.txt"
+    path.write_text("本市将于九月开展质量月活动，具体安排另行通知。\n", encoding="utf-8")
+    with pytest.raises(ExtractionError, match=r"prose.txt: no activities found \(layout not recognised\)"):
+        extract_file(path)
