@@ -10,6 +10,7 @@ import pytest
 from rdflib import Graph
 
 from loaders.plan import extract_file
+
 from .scoring import score
 
 GOLD_DIR = Path(__file__).resolve().parents[1] / "data" / "gold"

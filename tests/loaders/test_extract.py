@@ -34,7 +34,8 @@ from loaders.extract import (
          "立足首都城市战略定位"),
         ("(一)广泛开展质量主题宣传活动。发挥市质量强市及品牌战略推进工作领导小组办公室牵头抓总的作用。",
          "广泛开展质量主题宣传活动"),
-        ("商务部：组织开展“诚信兴商宣传月”活动，提升企业诚信经营意识。", "组织开展“诚信兴商宣传月”活动，提升企业诚信经营意识"),
+        ("商务部：组织开展“诚信兴商宣传月”活动，提升企业诚信经营意识。",
+         "组织开展“诚信兴商宣传月”活动，提升企业诚信经营意识"),
     ],
     ids=["sentence", "short-with-comma", "long-cut-at-comma", "ascii-comma", "paragraph", "department"],
 )
@@ -71,8 +72,10 @@ def test_item_mentions_ignores_non_agency_parenthesis() -> None:
 
 
 def test_role_mentions_lead_verb() -> None:
-    text = "(一)广泛开展质量主题宣传活动。发挥市质量强市及品牌战略推进工作领导小组办公室牵头抓总的作用,牵头组织举办启动仪式。"
-    assert [(m.surface, m.role) for m in role_mentions(text)] == [("市质量强市及品牌战略推进工作领导小组办公室", "lead")]
+    text = ("(一)广泛开展质量主题宣传活动。发挥市质量强市及品牌战略推进工作领导小组办公室牵头抓总的作用,"
+            "牵头组织举办启动仪式。")
+    office = "市质量强市及品牌战略推进工作领导小组办公室"
+    assert [(m.surface, m.role) for m in role_mentions(text)] == [(office, "lead")]
 
 
 def test_role_mentions_support_verb() -> None:

@@ -167,7 +167,8 @@ def test_segment_district_report_heading_title_paragraphs() -> None:
 
 
 def test_segment_department_colon_one_activity_per_department() -> None:
-    text = "准培训班；开展推进兽药生产环节追溯专项督查。\n商务部：组织开展“诚信兴商宣传月”活动。\n文化和旅游部：开展诚信经营培训，\n发布旅行社诚信经营“十不准”等。\n"
+    text = ("准培训班；开展推进兽药生产环节追溯专项督查。\n商务部：组织开展“诚信兴商宣传月”活动。\n"
+            "文化和旅游部：开展诚信经营培训，\n发布旅行社诚信经营“十不准”等。\n")
     segments = segment_department_colon(text)
     assert [s.kind for s in segments] == ["fragment-tail", "activity", "activity"]
     assert segments[2].text == "文化和旅游部：开展诚信经营培训，发布旅行社诚信经营“十不准”等。"
