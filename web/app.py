@@ -40,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """
     config = dict(config or {})
     app = Flask(__name__)
+    app.url_map.merge_slashes = False  # "/id//x" is a 404, not a redirect
     app.config.update(DEFAULTS)
     settings = config.pop("SETTINGS", None) or Settings.from_env(
         **{field: config.get(key) for key, field in _SETTINGS_KEYS.items()}

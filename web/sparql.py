@@ -157,7 +157,7 @@ def _cors(response: Response) -> Response:
     return negotiate.vary(response)
 
 
-@bp.route("/sparql", methods=["GET", "POST", "HEAD"])
+@bp.route("/sparql", methods=["GET", "POST", "HEAD"], provide_automatic_options=False)
 def endpoint() -> Response:
     """The SPARQL 1.1 Protocol query operation; the editor for browsers."""
     html = negotiate.prefers_html() and request.args.get("format") in (None, "", "html")
