@@ -120,8 +120,20 @@ def wait_until_responds(url: str, timeout: float = SERVER_START_TIMEOUT) -> None
 def run_server(store: Path, env: dict[str, str] | None = None, *, threads: int = 8) -> LiveServer:
     """Start ``qgkg serve --port 0`` on loopback and wait until it answers."""
     full_env = {**os.environ, "QGKG_STORE": str(store), "PYTHONUNBUFFERED": "1", **(env or {})}
-    cmd = [sys.executable, "-m", "graph.cli", "serve", "--host", "127.0.0.1", "--port", "0",
-           "--threads", str(threads), "--store", str(store)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "graph.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--threads",
+        str(threads),
+        "--store",
+        str(store),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=full_env)
     assert proc.stdout is not None
     port = None

@@ -20,7 +20,7 @@ def run(settings: Settings, *, host: str = "127.0.0.1", port: int = 5000, thread
         host=host,
         port=port,
         threads=threads,
-        max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 1024,
+        max_request_body_size=app.config["MAX_CONTENT_LENGTH"] * 2,  # the app answers 413 up to here
         max_request_header_size=app.config["MAX_QUERY_STRING"] * 2 + 16 * 1024,
         channel_timeout=max(120, int(app.config["QUERY_TIMEOUT"]) + 30),
         ident="qgkg",

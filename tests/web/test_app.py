@@ -10,8 +10,19 @@ from flask.testing import FlaskClient
 
 from qgkg.errors import StoreError
 
-DESIGN_ROUTES = ["/", "/sparql", "/id/<path:rest>", "/network", "/dumps", "/dumps/<name>", "/.well-known/void",
-                 "/ontology", "/shapes", "/validation", "/search"]
+DESIGN_ROUTES = [
+    "/",
+    "/sparql",
+    "/id/<path:rest>",
+    "/network",
+    "/dumps",
+    "/dumps/<name>",
+    "/.well-known/void",
+    "/ontology",
+    "/shapes",
+    "/validation",
+    "/search",
+]
 
 
 def test_create_app_registers_every_design_route(app: Flask) -> None:
@@ -20,8 +31,9 @@ def test_create_app_registers_every_design_route(app: Flask) -> None:
     assert not missing
 
 
-def test_create_app_reads_settings_at_call_time(corpus_store: Path, monkeypatch: pytest.MonkeyPatch,
-                                                make_app) -> None:  # type: ignore[no-untyped-def]
+def test_create_app_reads_settings_at_call_time(
+    corpus_store: Path, monkeypatch: pytest.MonkeyPatch, make_app
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("QGKG_STORE", str(corpus_store))
     monkeypatch.setenv("QGKG_QUERY_TIMEOUT", "7")
     from web.app import create_app

@@ -14,8 +14,13 @@ from flask.testing import FlaskClient
 from graph.dumps import DUMPS_DIR, dumps_state, read_index, run_locked
 from graph.store import StoreDir
 
-FORMATS = {"qgkg.nq.gz": ox.RdfFormat.N_QUADS, "qgkg.trig.gz": ox.RdfFormat.TRIG, "qgkg.ttl.gz": ox.RdfFormat.TURTLE,
-           "qgkg.nt.gz": ox.RdfFormat.N_TRIPLES, "qgkg.jsonld.gz": ox.RdfFormat.JSON_LD}
+FORMATS = {
+    "qgkg.nq.gz": ox.RdfFormat.N_QUADS,
+    "qgkg.trig.gz": ox.RdfFormat.TRIG,
+    "qgkg.ttl.gz": ox.RdfFormat.TURTLE,
+    "qgkg.nt.gz": ox.RdfFormat.N_TRIPLES,
+    "qgkg.jsonld.gz": ox.RdfFormat.JSON_LD,
+}
 
 
 def test_dumps_index_lists_every_format(client: FlaskClient) -> None:
@@ -28,9 +33,12 @@ def test_dumps_index_lists_every_format(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize("name", list(FORMATS))
-def test_dump_file_parses_with_the_stated_count_and_sha256(client: FlaskClient, corpus_store: Path,
-                                                            name: str) -> None:
-    info = {f["name"]: f for f in client.get("/dumps", headers={"Accept": "application/json"}).get_json()["files"]}
+def test_dump_file_parses_with_the_stated_count_and_sha256(
+    client: FlaskClient, corpus_store: Path, name: str
+) -> None:
+    info = {
+        f["name"]: f for f in client.get("/dumps", headers={"Accept": "application/json"}).get_json()["files"]
+    }
     r = client.get(f"/dumps/{name}")
     data = r.get_data()
     assert r.status_code == 200 and r.mimetype == "application/gzip"
@@ -44,17 +52,29 @@ def test_dump_file_parses_with_the_stated_count_and_sha256(client: FlaskClient, 
     assert info[name]["triples"] == manifest["counts"]["triples"]
 
 
-@pytest.mark.parametrize("path", ["/dumps/../manifest.json", "/dumps/..%2Fmanifest.json", "/dumps/%2e%2e%2fmanifest.json",
-                                  "/dumps/dumps.json", "/dumps/dumps.lock", "/dumps/qgkg.xyz.gz", "/dumps/.hidden",
-                                  "/dumps/..%2F..%2F..%2Fetc%2Fpasswd", "/dumps//etc/passwd"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dumps/../manifest.json",
+        "/dumps/..%2Fmanifest.json",
+        "/dumps/%2e%2e%2fmanifest.json",
+        "/dumps/dumps.json",
+        "/dumps/dumps.lock",
+        "/dumps/qgkg.xyz.gz",
+        "/dumps/.hidden",
+        "/dumps/..%2F..%2F..%2Fetc%2Fpasswd",
+        "/dumps//etc/passwd",
+    ],
+)
 def test_path_traversal_on_dumps_is_404(client: FlaskClient, path: str) -> None:
     r = client.get(path)
     assert r.status_code == 404
     assert b"root:" not in r.get_data() and b'"sources"' not in r.get_data()
 
 
-def test_dumps_are_written_lazily_for_a_version_without_them(tmp_path: Path, corpus_store: Path,
-                                                             make_app) -> None:  # type: ignore[no-untyped-def]
+def test_dumps_are_written_lazily_for_a_version_without_them(
+    tmp_path: Path, corpus_store: Path, make_app
+) -> None:  # type: ignore[no-untyped-def]
     store = tmp_path / "store"
     shutil.copytree(corpus_store, store, symlinks=True)
     version = StoreDir(store).current()

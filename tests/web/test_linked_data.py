@@ -10,13 +10,18 @@ from flask.testing import FlaskClient
 
 AGENCY = "/id/agency/shanghai/market-regulation"
 IRI = "https://w3id.org/qgkg/id/agency/shanghai/market-regulation"
-FORMATS = [("text/turtle", "turtle", "ttl"), ("application/n-triples", "nt", "nt"),
-           ("application/ld+json", "json-ld", "jsonld"), ("application/rdf+xml", "xml", "rdf")]
+FORMATS = [
+    ("text/turtle", "turtle", "ttl"),
+    ("application/n-triples", "nt", "nt"),
+    ("application/ld+json", "json-ld", "jsonld"),
+    ("application/rdf+xml", "xml", "rdf"),
+]
 
 
 @pytest.mark.parametrize(("media", "parser", "suffix"), FORMATS, ids=[f[2] for f in FORMATS])
-def test_resource_negotiates_rdf_by_accept_and_suffix(client: FlaskClient, media: str, parser: str,
-                                                      suffix: str) -> None:
+def test_resource_negotiates_rdf_by_accept_and_suffix(
+    client: FlaskClient, media: str, parser: str, suffix: str
+) -> None:
     for r in (client.get(AGENCY, headers={"Accept": media}), client.get(f"{AGENCY}.{suffix}")):
         assert r.status_code == 200 and r.mimetype == media
         g = rdflib.Graph().parse(data=r.get_data(), format=parser)
@@ -43,14 +48,25 @@ def test_resource_head_works(client: FlaskClient) -> None:
     assert r.status_code == 200 and r.mimetype == "text/turtle" and r.get_data() == b""
 
 
-@pytest.mark.parametrize("path", ["/id/agency/nowhere/nothing", "/id/agency/nowhere/nothing.ttl", "/id/city/atlantis"])
+@pytest.mark.parametrize(
+    "path", ["/id/agency/nowhere/nothing", "/id/agency/nowhere/nothing.ttl", "/id/city/atlantis"]
+)
 def test_unknown_resource_is_404(client: FlaskClient, path: str) -> None:
     assert client.get(path, headers={"Accept": "text/html"}).status_code == 404
     assert client.get(path, headers={"Accept": "text/turtle"}).status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/id/../../etc/passwd", "/id/..%2F..%2Fetc%2Fpasswd", "/id/%2e%2e/manifest.json",
-                                  "/id/city/../../../manifest.json", "/id/city/shanghai/..", "/id//etc/passwd"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/../../etc/passwd",
+        "/id/..%2F..%2Fetc%2Fpasswd",
+        "/id/%2e%2e/manifest.json",
+        "/id/city/../../../manifest.json",
+        "/id/city/shanghai/..",
+        "/id//etc/passwd",
+    ],
+)
 def test_path_traversal_on_id_is_404(client: FlaskClient, path: str) -> None:
     r = client.get(path)
     assert r.status_code == 404

@@ -39,7 +39,11 @@ def test_ontology_html_and_turtle(client: FlaskClient) -> None:
     for r in (client.get("/ontology", headers={"Accept": "text/turtle"}), client.get("/ontology.ttl")):
         assert r.mimetype == "text/turtle"
         g = rdflib.Graph().parse(data=r.get_data(), format="turtle")
-        assert (rdflib.URIRef("https://w3id.org/qgkg/ontology#Agency"), rdflib.RDF.type, rdflib.OWL.Class) in g
+        assert (
+            rdflib.URIRef("https://w3id.org/qgkg/ontology#Agency"),
+            rdflib.RDF.type,
+            rdflib.OWL.Class,
+        ) in g
     assert client.get("/ontology.exe").status_code == 404
 
 
@@ -51,10 +55,12 @@ def test_shapes_html_and_turtle(client: FlaskClient) -> None:
     assert (None, rdflib.RDF.type, rdflib.namespace.SH.NodeShape) in g
 
 
-@pytest.mark.xfail(reason="graph/check.py binds ?g/?ref by substitution; pyoxigraph 0.5 wants them projected",
-                   raises=AssertionError, strict=False)
-def test_validation_report_of_the_current_store(tmp_path: Path, corpus_store: Path,
-                                                make_app) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.xfail(
+    reason="graph/check.py binds ?g/?ref by substitution; pyoxigraph 0.5 wants them projected",
+    raises=AssertionError,
+    strict=False,
+)
+def test_validation_report_of_the_current_store(tmp_path: Path, corpus_store: Path, make_app) -> None:  # type: ignore[no-untyped-def]
     import shutil
 
     from qgkg.config import Settings

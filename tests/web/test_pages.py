@@ -23,7 +23,7 @@ def _first(store: Path, cls: str) -> str:
 
 
 def _path(iri: str) -> str:
-    return "/id/" + iri[len(DEFAULT_BASE):]
+    return "/id/" + iri[len(DEFAULT_BASE) :]
 
 
 def test_home_shows_counts_and_plans_by_city_and_year(client: FlaskClient, corpus_store: Path) -> None:
@@ -117,14 +117,21 @@ def test_script_in_an_activity_title_renders_as_text(tmp_path: Path, make_app) -
     plans.mkdir()
     (plans / "hangzhou-2023-plan.txt").write_text(
         "为贯彻落实质量强国建设纲要，现将2023年杭州市“质量月”活动安排如下。\n"
-        "1.举办<script>alert(\"x\")</script>质量开放日活动。组织检验检测机构向公众开放实验室。（市市场监管局负责）\n"
+        '1.举办<script>alert("x")</script>质量开放日活动。组织检验检测机构向公众开放实验室。（市市场监管局负责）\n'
         "2.开展首席质量官培训活动。组织企业首席质量官参加培训。（市市场监管局、市经信局负责）\n"
-        "3.开展质量宣传活动。在网站、微信开设质量专栏。（市市场监管局负责）\n", encoding="utf-8")
+        "3.开展质量宣传活动。在网站、微信开设质量专栏。（市市场监管局负责）\n",
+        encoding="utf-8",
+    )
     store = tmp_path / "store"
     build(store, [plans], jobs=1)
     client = make_app(store).test_client()
-    shown = ["/id/plan/hangzhou-2023-plan/activity/1", "/id/plan/hangzhou-2023-plan",
-             "/id/agency/hangzhou/market-regulation", "/search?q=script", "/id/year/2023"]
+    shown = [
+        "/id/plan/hangzhou-2023-plan/activity/1",
+        "/id/plan/hangzhou-2023-plan",
+        "/id/agency/hangzhou/market-regulation",
+        "/search?q=script",
+        "/id/year/2023",
+    ]
     for path in [*shown, "/id/city/hangzhou", "/"]:
         r = client.get(path, headers=HTML)
         body = r.get_data(as_text=True)

@@ -37,11 +37,16 @@ def test_query_by_get_post_form_and_post_direct(client: FlaskClient, corpus_stor
         assert len(r.get_json()["results"]["bindings"]) == _plans(corpus_store)
 
 
-@pytest.mark.parametrize(("accept", "media"), [
-    ("application/sparql-results+json", "application/sparql-results+json"),
-    ("application/sparql-results+xml", "application/sparql-results+xml"),
-    ("text/csv", "text/csv"), ("text/tab-separated-values", "text/tab-separated-values"),
-    ("*/*", "application/sparql-results+json")])
+@pytest.mark.parametrize(
+    ("accept", "media"),
+    [
+        ("application/sparql-results+json", "application/sparql-results+json"),
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("text/csv", "text/csv"),
+        ("text/tab-separated-values", "text/tab-separated-values"),
+        ("*/*", "application/sparql-results+json"),
+    ],
+)
 def test_select_results_formats(client: FlaskClient, corpus_store: Path, accept: str, media: str) -> None:
     r = client.get("/sparql", query_string={"query": SELECT}, headers={"Accept": accept})
     assert r.status_code == 200 and r.mimetype == media
@@ -60,8 +65,15 @@ def test_select_results_formats(client: FlaskClient, corpus_store: Path, accept:
         assert lines[0] == "?p\t?n" and lines[1].startswith("<https://")
 
 
-@pytest.mark.parametrize(("accept", "parser"), [("text/turtle", "turtle"), ("application/n-triples", "nt"),
-                                                ("application/ld+json", "json-ld"), ("application/rdf+xml", "xml")])
+@pytest.mark.parametrize(
+    ("accept", "parser"),
+    [
+        ("text/turtle", "turtle"),
+        ("application/n-triples", "nt"),
+        ("application/ld+json", "json-ld"),
+        ("application/rdf+xml", "xml"),
+    ],
+)
 def test_construct_graph_formats(client: FlaskClient, corpus_store: Path, accept: str, parser: str) -> None:
     r = client.get("/sparql", query_string={"query": CONSTRUCT}, headers={"Accept": accept})
     assert r.status_code == 200 and r.mimetype == accept
@@ -71,7 +83,9 @@ def test_construct_graph_formats(client: FlaskClient, corpus_store: Path, accept
 
 def test_ask_answers_boolean(client: FlaskClient) -> None:
     assert client.get("/sparql", query_string={"query": ASK}).get_json() == {"head": {}, "boolean": True}
-    xml = client.get("/sparql", query_string={"query": ASK}, headers={"Accept": "application/sparql-results+xml"})
+    xml = client.get(
+        "/sparql", query_string={"query": ASK}, headers={"Accept": "application/sparql-results+xml"}
+    )
     assert b"<boolean>true</boolean>" in xml.get_data()
 
 
@@ -80,7 +94,9 @@ def test_default_and_named_graph_uri_are_honoured(client: FlaskClient) -> None:
     q = "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a <https://w3id.org/qgkg/ontology#Plan> }"
     one = client.get("/sparql", query_string={"query": q, "default-graph-uri": plan}).get_json()
     assert one["results"]["bindings"][0]["n"]["value"] == "1"
-    none = client.get("/sparql", query_string={"query": q, "default-graph-uri": "http://example.org/none"}).get_json()
+    none = client.get(
+        "/sparql", query_string={"query": q, "default-graph-uri": "http://example.org/none"}
+    ).get_json()
     assert none["results"]["bindings"][0]["n"]["value"] == "0"
     qn = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
     named = client.post("/sparql", data={"query": qn, "named-graph-uri": plan}).get_json()
@@ -98,21 +114,32 @@ def test_bad_protocol_requests_are_4xx(client: FlaskClient) -> None:
     assert client.post("/sparql", data=b"ASK {}", content_type="text/plain").status_code == 415
     assert client.post("/sparql", data=b"query=ASK%7B%7D").status_code in (400, 415)
     assert client.put("/sparql", data=b"ASK {}").status_code == 405
-    latin = "ASK { ?s ?p \"caf\xe9\" }".encode("latin-1")
+    latin = 'ASK { ?s ?p "caf\xe9" }'.encode("latin-1")
     assert client.post("/sparql", data=latin, content_type="application/sparql-query").status_code == 400
-    assert client.post("/sparql", data=latin,
-                       content_type="application/sparql-query; charset=ISO-8859-1").status_code == 400
+    assert (
+        client.post(
+            "/sparql", data=latin, content_type="application/sparql-query; charset=ISO-8859-1"
+        ).status_code
+        == 400
+    )
 
 
-UPDATES = ["INSERT DATA { <http://e.org/a> <http://e.org/b> <http://e.org/c> }", "CLEAR ALL", "DROP ALL",
-           "LOAD <http://127.0.0.1:9/x.ttl>", "DELETE WHERE { ?s ?p ?o }",
-           "DELETE { ?s ?p ?o } INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }"]
+UPDATES = [
+    "INSERT DATA { <http://e.org/a> <http://e.org/b> <http://e.org/c> }",
+    "CLEAR ALL",
+    "DROP ALL",
+    "LOAD <http://127.0.0.1:9/x.ttl>",
+    "DELETE WHERE { ?s ?p ?o }",
+    "DELETE { ?s ?p ?o } INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }",
+]
 
 
 @pytest.mark.parametrize("update", UPDATES)
 def test_updates_are_refused_and_store_unchanged(client: FlaskClient, update: str) -> None:
     def count() -> str:
-        return client.get("/sparql", query_string={"query": COUNT}).get_json()["results"]["bindings"][0]["n"]["value"]
+        return client.get("/sparql", query_string={"query": COUNT}).get_json()["results"]["bindings"][0]["n"][
+            "value"
+        ]
 
     before = count()
     answers = [
@@ -126,10 +153,14 @@ def test_updates_are_refused_and_store_unchanged(client: FlaskClient, update: st
     assert count() == before
 
 
-@pytest.mark.parametrize("query", [
-    "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
-    "SELECT * WHERE { service   <http://127.0.0.1:9/> { ?s ?p ?o } }",
-    "SELECT * WHERE { SERVICE SILENT <http://127.0.0.1:9/> { ?s ?p ?o } }"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+        "SELECT * WHERE { service   <http://127.0.0.1:9/> { ?s ?p ?o } }",
+        "SELECT * WHERE { SERVICE SILENT <http://127.0.0.1:9/> { ?s ?p ?o } }",
+    ],
+)
 def test_service_is_refused(client: FlaskClient, query: str) -> None:
     r = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/json"})
     assert r.status_code == 400 and "SERVICE" in r.get_json()["message"]
@@ -149,7 +180,9 @@ def test_no_query_by_accept(client: FlaskClient) -> None:
 def test_cors_for_get(client: FlaskClient) -> None:
     r = client.get("/sparql", query_string={"query": ASK}, headers={"Origin": "http://example.org"})
     assert r.headers["Access-Control-Allow-Origin"] == "*"
-    pre = client.options("/sparql", headers={"Origin": "http://example.org", "Access-Control-Request-Method": "GET"})
+    pre = client.options(
+        "/sparql", headers={"Origin": "http://example.org", "Access-Control-Request-Method": "GET"}
+    )
     assert pre.status_code == 204 and "GET" in pre.headers["Access-Control-Allow-Methods"]
 
 
@@ -158,10 +191,15 @@ def test_result_limit_truncates_with_a_signal(corpus_store: Path, make_app) -> N
     r = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }"})
     assert r.status_code == 200 and len(r.get_json()["results"]["bindings"]) == 5
     assert r.headers["X-QGKG-Truncated"] == "true" and "truncated" in r.headers["Warning"]
-    g = client.get("/sparql", query_string={"query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"},
-                   headers={"Accept": "application/n-triples"})
+    g = client.get(
+        "/sparql",
+        query_string={"query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"},
+        headers={"Accept": "application/n-triples"},
+    )
     assert len(g.get_data().strip().split(b"\n")) == 5 and g.headers["X-QGKG-Truncated"] == "true"
-    html = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }"}, headers={"Accept": "text/html"})
+    html = client.get(
+        "/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }"}, headers={"Accept": "text/html"}
+    )
     assert b"Truncated" in html.get_data()
     small = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 3"})
     assert "X-QGKG-Truncated" not in small.headers
@@ -173,26 +211,38 @@ def test_editor_lists_canned_queries_with_params_as_fields(client: FlaskClient) 
     body = client.get("/sparql", headers={"Accept": "text/html"}).get_data(as_text=True)
     for q in canned_queries().values():
         assert f"/sparql?name={q.name}" in body
-    page = client.get("/sparql?name=page_agency_coleaders", headers={"Accept": "text/html"}).get_data(as_text=True)
+    page = client.get("/sparql?name=page_agency_coleaders", headers={"Accept": "text/html"}).get_data(
+        as_text=True
+    )
     assert 'name="agency"' in page and "required" in page
 
 
 def test_editor_runs_canned_query_with_bound_param(client: FlaskClient) -> None:
     agency = "https://w3id.org/qgkg/id/agency/shanghai/market-regulation"
-    r = client.get("/sparql", query_string={"name": "page_agency_activities", "agency": agency},
-                   headers={"Accept": "text/html"})
+    r = client.get(
+        "/sparql",
+        query_string={"name": "page_agency_activities", "agency": agency},
+        headers={"Accept": "text/html"},
+    )
     body = r.get_data(as_text=True)
     assert r.status_code == 200 and "/id/plan/shanghai-" in body
     for fmt in ("json", "xml", "csv", "tsv"):
         assert f"format={fmt}" in body
     assert 'id="permalink"' in body
-    api = client.get("/sparql", query_string={"name": "page_agency_activities", "agency": agency, "format": "csv"})
+    api = client.get(
+        "/sparql", query_string={"name": "page_agency_activities", "agency": agency, "format": "csv"}
+    )
     assert api.status_code == 200 and api.mimetype == "text/csv" and b"shanghai" in api.get_data()
-    bad = client.get("/sparql", query_string={"name": "page_agency_activities", "agency": "not an iri> } DROP ALL"},
-                     headers={"Accept": "application/json"})
+    bad = client.get(
+        "/sparql",
+        query_string={"name": "page_agency_activities", "agency": "not an iri> } DROP ALL"},
+        headers={"Accept": "application/json"},
+    )
     assert bad.status_code == 400 and "not an IRI" in bad.get_json()["message"]
 
 
 def test_editor_result_iris_link_to_entity_pages(client: FlaskClient) -> None:
-    body = client.get("/sparql", query_string={"query": SELECT}, headers={"Accept": "text/html"}).get_data(as_text=True)
+    body = client.get("/sparql", query_string={"query": SELECT}, headers={"Accept": "text/html"}).get_data(
+        as_text=True
+    )
     assert 'href="/id/plan/shanghai-2021-plan"' in body
