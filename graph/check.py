@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from rdflib import Graph
@@ -14,7 +15,7 @@ CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }
 """
 _REFERENCED = """
 CONSTRUCT { ?e ?p ?v } WHERE {
-  { SELECT DISTINCT ?e WHERE { GRAPH ?g { ?s ?q ?e } FILTER(isIRI(?e)) } }
+  GRAPH ?g { ?s ?q ?e } FILTER(isIRI(?e))
   GRAPH ?ref { ?e ?p ?v }
 }
 """
@@ -31,7 +32,8 @@ def plan_graph_with_context(store: GraphStore, plan: str) -> str:
     subs = {ox.Variable("g"): ox.NamedNode(plan), ox.Variable("ref"): ox.NamedNode(ref)}
     parts = []
     for sparql in (_PLAN_GRAPH, _REFERENCED):
-        triples = store.raw_query(sparql, substitutions=subs, default_graph=[], named_graphs=[plan, ref])
+        used = {k: v for k, v in subs.items() if f"?{k.value}" in sparql}
+        triples = store.raw_query(sparql, substitutions=used, default_graph=[], named_graphs=[plan, ref])
         parts.append(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"))
     return "".join(parts)
 
@@ -60,4 +62,4 @@ def validate_store(settings: Settings, *, jobs: int | None = None) -> dict[str, 
     ref = Graph()
     ref.parse(data=reference_graph_text(store), format="nt")
     items.append((reference_graph_iri(store.base), ref))
-    return validate_many(items, jobs=jobs or 1)
+    return validate_many(items, jobs=jobs or os.cpu_count() or 1, base=settings.base)

@@ -329,11 +329,18 @@ class EmbeddedStore(GraphStore):
         if named_graphs is not None:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         if substitutions:
-            kwargs["substitutions"] = dict(substitutions)
+            # Bound as one-row VALUES joined into every group, the same way as on a remote
+            # store, so both backends give the same answers. pyoxigraph's own ``substitutions``
+            # would need every bound variable in the SELECT projection.
+            from graph.remote import inject_values
+
+            sparql = inject_values(sparql, substitutions)
         try:
             return self._store.query(sparql, **kwargs)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
+        except (RuntimeError, ValueError) as exc:
+            raise QueryError(f"SPARQL query failed: {exc}") from exc
 
     def quads(self) -> Iterator[ox.Quad]:
         """Every statement, graph by graph."""

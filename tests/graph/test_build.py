@@ -37,7 +37,7 @@ def plan_graphs(root: Path) -> dict[str, str]:
     store = EmbeddedStore(root, base=DEFAULT_BASE)
     out: dict[str, list[str]] = {}
     for q in store.quads():
-        out.setdefault(str(q.graph_name), []).append(" ".join(_canon(t) for t in (q.subject, q.predicate, q.object)))
+        out.setdefault(q.graph_name.value, []).append(" ".join(_canon(t) for t in (q.subject, q.predicate, q.object)))
     return {g: "\n".join(sorted(v)) for g, v in out.items()}
 
 
