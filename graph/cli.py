@@ -171,10 +171,10 @@ def extract(paths: tuple[Path, ...], fmt: str, base: str | None) -> None:
     Each plan's triples plus the types and labels of every jurisdiction, year,
     agency and programme they refer to, so that the output reads on its own.
     """
-    from loaders.plan import extract_file
     from rdflib import Dataset, Graph, URIRef
 
     from graph.build import find_plan_files
+    from loaders.plan import extract_file
 
     settings = Settings.from_env(base=base)
     dataset = Dataset()
@@ -340,12 +340,14 @@ def export(fmt: str, output: Path | None, **kwargs: Any) -> None:
 @click.option("--no-collective", is_flag=True, help="Leave out collective actors (各区市场监管局 …).")
 @click.option("--format", "fmt", required=True, type=click.Choice(["gexf", "graphml", "csv", "json"]))
 @click.option("--dynamic", is_flag=True, help="GEXF with one spell per year (Gephi's timeline).")
+@click.option("--table", type=click.Choice(["edges", "nodes"]), default="edges", show_default=True,
+              help="CSV only: the edge list or the node table (with the figures).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to FILE instead of stdout.")
 @store_options
 @one_line_errors
 def network(city: str | None, year: str | None, programme: str | None, min_weight: int, no_collective: bool,
-            fmt: str, dynamic: bool, output: Path | None, **kwargs: Any) -> None:
+            fmt: str, dynamic: bool, table: str, output: Path | None, **kwargs: Any) -> None:
     """Export the collaboration network (agencies linked when they co-lead an activity)."""
     from graph.network import NetworkFilter, build_network, write_network
     from graph.store import open_store
@@ -357,11 +359,11 @@ def network(city: str | None, year: str | None, programme: str | None, min_weigh
     net = build_network(store, flt)
     if output is None:
         buf = io.BytesIO()
-        write_network(net, buf, fmt, dynamic=dynamic)
+        write_network(net, buf, fmt, dynamic=dynamic, table=table)
         sys.stdout.buffer.write(buf.getvalue())
     else:
         with output.open("wb") as fh:
-            write_network(net, fh, fmt, dynamic=dynamic)
+            write_network(net, fh, fmt, dynamic=dynamic, table=table)
     if net.number_of_nodes() == 0:
         click.echo("the selection is empty: no co-led activities match the filters", err=True)
 
@@ -374,9 +376,8 @@ def network(city: str | None, year: str | None, programme: str | None, min_weigh
 @one_line_errors
 def serve(host: str, port: int, threads: int, **kwargs: Any) -> None:
     """Serve the graph on the web (builds the bundled corpus first if the store is empty)."""
-    from web.serve import run
-
     from graph.store import StoreDir
+    from web.serve import run
 
     settings = settings_from(kwargs)
     if not settings.endpoint and StoreDir(settings.store).is_empty():
