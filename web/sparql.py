@@ -24,6 +24,7 @@ from web.state import state
 bp = Blueprint("sparql", __name__)
 
 RESERVED = {"query", "update", "name", "format", "default-graph-uri", "named-graph-uri"}
+INTERNAL_PREFIXES = ("page_", "stats_", "network_")  # queries behind the pages, listed apart in the editor
 FORMAT_ARG = {
     "json": ResultFormat.JSON,
     "xml": ResultFormat.XML,
@@ -139,9 +140,12 @@ def _editor(
     status: int = 200,
 ) -> Response:
     queries = canned_queries()
+    internal = [(n, q) for n, q in queries.items() if n.startswith(INTERNAL_PREFIXES)]
+    analyst = [(n, q) for n, q in queries.items() if not n.startswith(INTERNAL_PREFIXES)]
     body = render_template(
         "sparql/editor.html",
-        queries=queries,
+        analyst=analyst,
+        internal=internal,
         preq=preq,
         outcome=outcome,
         error=error,

@@ -11,7 +11,10 @@ from web import urls
 
 
 def curie(iri: str) -> str:
-    """A compact name for a well-known IRI (``qg:Plan``), or the IRI itself."""
+    """A compact name for a well-known IRI (``qg:Plan``, ``id:city/shanghai``), or the IRI itself."""
+    base = urls.base()
+    if iri.startswith(base) and len(iri) > len(base):
+        return "id:" + iri[len(base) :]
     for prefix, ns in PREFIXES.items():
         if iri.startswith(ns) and len(iri) > len(ns):
             return f"{prefix}:{iri[len(ns) :]}"

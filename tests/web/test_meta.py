@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import rdflib
 from flask.testing import FlaskClient
 
@@ -55,11 +54,6 @@ def test_shapes_html_and_turtle(client: FlaskClient) -> None:
     assert (None, rdflib.RDF.type, rdflib.namespace.SH.NodeShape) in g
 
 
-@pytest.mark.xfail(
-    reason="graph/check.py binds ?g/?ref by substitution; pyoxigraph 0.5 wants them projected",
-    raises=AssertionError,
-    strict=False,
-)
 def test_validation_report_of_the_current_store(tmp_path: Path, corpus_store: Path, make_app) -> None:  # type: ignore[no-untyped-def]
     import shutil
 

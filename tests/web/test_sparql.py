@@ -15,7 +15,10 @@ from flask.testing import FlaskClient
 from graph.store import EmbeddedStore
 from qgkg.config import DEFAULT_BASE
 
-SELECT = "SELECT ?p ?n WHERE { ?p a <https://w3id.org/qgkg/ontology#Plan> ; <http://purl.org/dc/terms/source> ?n } ORDER BY ?p"
+SELECT = (
+    "SELECT ?p ?n WHERE { ?p a <https://w3id.org/qgkg/ontology#Plan> ; <http://purl.org/dc/terms/source> ?n }"
+    " ORDER BY ?p"
+)
 CONSTRUCT = "CONSTRUCT { ?p a ?t } WHERE { ?p a <https://w3id.org/qgkg/ontology#Plan> , ?t }"
 ASK = "ASK { ?p a <https://w3id.org/qgkg/ontology#Plan> }"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
