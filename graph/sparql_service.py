@@ -79,10 +79,14 @@ def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
         kwargs["default_graph"] = []
     if job.named_graphs is not None:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    sparql = job.sparql
     if job.substitutions:
-        kwargs["substitutions"] = {ox.Variable(k): v for k, v in job.substitutions}
+        # bound as VALUES, as GraphStore.raw_query does (pyoxigraph's substitutions need projected variables)
+        from graph.remote import inject_values
+
+        sparql = inject_values(sparql, {ox.Variable(k): v for k, v in job.substitutions})
     started = time.perf_counter()
-    result = store.query(job.sparql, **kwargs)
+    result = store.query(sparql, **kwargs)
     if isinstance(result, ox.QueryBoolean):
         value = bool(result)
         if job.results_format == TABLE:

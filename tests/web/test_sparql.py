@@ -249,3 +249,11 @@ def test_editor_result_iris_link_to_entity_pages(client: FlaskClient) -> None:
         as_text=True
     )
     assert 'href="/id/plan/shanghai-2021-plan"' in body
+
+
+@pytest.mark.parametrize("name", ["agency_activities", "agency_description", "page_agency_coleaders"])
+def test_analyst_queries_with_a_parameter_run_in_the_editor(client: FlaskClient, name: str) -> None:
+    agency = "https://w3id.org/qgkg/id/agency/shanghai/market-regulation"
+    r = client.get("/sparql", query_string={"name": name, "agency": agency, "format": "json"})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    assert r.get_json()["results"]["bindings"]
