@@ -179,9 +179,11 @@ POST_BUILD_STEPS: list[tuple[str, str]] = [
 ]
 
 
-def _run_post_build(version: Path, store: ox.Store, delta: BuildDelta) -> None:
+def _run_post_build(version: Path, store: ox.Store, delta: BuildDelta) -> dict[str, float]:
+    """Run the post-build steps; return the seconds each took (kept in the manifest)."""
     import importlib
 
+    seconds: dict[str, float] = {}
     for module, name in POST_BUILD_STEPS:
         try:
             mod = importlib.import_module(module)
@@ -189,7 +191,10 @@ def _run_post_build(version: Path, store: ox.Store, delta: BuildDelta) -> None:
             if exc.name != module:
                 raise
             continue  # an optional step whose module is not installed
+        started = time.perf_counter()
         getattr(mod, name)(version, store, delta)
+        seconds[f"{module}.{name}"] = round(time.perf_counter() - started, 4)
+    return seconds
 
 
 def build(
@@ -264,8 +269,9 @@ def build(
                 old_counts = {**old_counts, "agencies": 0} if "reference_triples" in old_counts else old_counts
             d_ref, d_agencies = _merge_entities(main, contrib, touched, base)
             counts = _counts(main, sources, old_counts, ref_triples + d_ref, d_agencies, base)
-            _run_post_build(version, main, delta)
+            step_seconds = _run_post_build(version, main, delta)
             manifest = _manifest(sources, base, counts)
+            manifest["post_build_seconds"] = step_seconds
             main.flush()
             contrib.flush()
             del main, contrib
