@@ -17,7 +17,8 @@ from importlib.resources import files
 from loaders.segment import _ENUM, _ITEM, _SUB, Segment, dept_name
 
 ORG_SUFFIXES = ("办公室", "委员会", "领导小组", "小组", "总局", "总署", "局", "委", "部", "会", "协会", "联合会",
-                "中心", "院", "所", "厅", "署", "集团", "政府", "机构", "组织", "单位", "公司", "部门", "团")
+                "中心", "院", "所", "厅", "署", "集团", "政府", "机构", "组织", "单位", "公司", "部门", "团",
+                "联", "协", "社", "台", "站", "队", "处")
 _ORG = "(?:" + "|".join(sorted(ORG_SUFFIXES, key=len, reverse=True)) + ")"
 _CUT = re.compile(r"[。；;！？!?\n]")
 _COMMA = re.compile(r"[，,]")
@@ -199,6 +200,25 @@ def event_paragraph(body: str) -> str:
         if _MONTH_DAY.search(paragraph[:20]) or re.match(r"^\d{1,2}月", paragraph):
             return paragraph
     return paragraphs[0] if paragraphs else ""
+
+
+_SUBJECT_NAME = r"(?:市|区|县|省|各|相关|有关|团|国家|本市)[\u4e00-\u9fff]{1,20}?" + _ORG
+_SUBJECT = re.compile(r"^(" + _SUBJECT_NAME + r"(?:[、和及与]" + _SUBJECT_NAME + r")*)(?:等部门|等单位|等)?"
+                      r"(?=[\u4e00-\u9fff])")
+
+
+def subject_mentions(text: str) -> list[Mention]:
+    """Agencies that are the subject of a sentence of an enumerated item (一是…。市市场监管局、
+    市商务委开展…): a list of names starting like an agency (市…, 区…, 各…, 国家…) at a sentence's
+    start. A guess for report-style enumerations; plans name their leads in parentheses."""
+    out: list[Mention] = []
+    offset = 0
+    for sentence in re.split(r"(?<=[。；;])", strip_marker(text)):
+        match = _SUBJECT.match(sentence.strip())
+        if match:
+            out.extend(Mention(name, "lead", offset) for name in split_agency_list(match.group(1)))
+        offset += len(sentence)
+    return out
 
 
 def department_mentions(segment: Segment) -> list[Mention]:

@@ -225,6 +225,8 @@ def city_mentions(text: str) -> list[tuple[int, Place]]:
     regex, lookup = _city_regex()
     out = []
     for match in regex.finditer(text):
+        if text[match.end(): match.end() + 1] in ("区", "县") or text[match.end(): match.end() + 2] == "新区":
+            continue  # 朝阳区 of Beijing is not 朝阳市, 大同区 of Daqing not 大同市
         candidates = lookup[match.group(0)]
         if len(candidates) == 1:
             out.append((match.start(), candidates[0]))

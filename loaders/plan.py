@@ -29,7 +29,7 @@ from qgkg.config import DEFAULT_BASE
 from qgkg.errors import ExtractionError
 
 ZH, ZH_HANT, EN = "zh-Hans", "zh-Hant", "en"
-_NON_ACTIVITY_WARN = ("fragment-tail",)
+_NON_ACTIVITY_WARN = ("fragment-tail", "unrecognised")
 
 
 def simplify_same_length(text: str) -> str:
@@ -202,6 +202,8 @@ def add_activity(g: Graph, ents: Entities, ctx: Context, seg: Segment, position:
             g.add((act, QG.date, Literal(date.isoformat(), datatype=XSD.date)))
     elif layout == "department_colon":
         mentions = extract.department_mentions(seg)
+    elif layout == "enumeration":
+        mentions = extract.item_mentions(seg.text) or extract.subject_mentions(seg.text)
     else:
         mentions = extract.item_mentions(seg.text)
     seen: set[tuple[URIRef, str]] = set()

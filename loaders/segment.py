@@ -18,13 +18,16 @@ from importlib.resources import files
 import yaml
 
 NUMERALS = "一二三四五六七八九十"
-_ITEM = re.compile(r"^([0-9０-９]{1,2})\s*[.、．]\s*|^[（(]([0-9０-９]{1,2})[）)]\s*")
+# A marker may follow a few characters of GBK-offset damage ("?�2.开展…"): the "?" and up to three
+# garbage characters before it are tolerated (a guess from the bench generator's damage).
+_DAMAGE = r"(?:[?？][^0-9０-９\n]{0,3}?)?"
+_ITEM = re.compile(r"^" + _DAMAGE + r"([0-9０-９]{1,2})\s*[.、．]\s*|^[（(]([0-9０-９]{1,2})[）)]\s*")
 _SUB = re.compile(r"^[（(]([一二三四五六七八九十]{1,3})[）)]\s*")
 _TOP = re.compile(r"^([一二三四五六七八九十]{1,3})、\s*")
 _ENUM = re.compile(r"([一二三四五六七八九十]{1,3})是")
 _DEPT = re.compile(r"^([\u4e00-\u9fff]{2,16}?)[：:]\s*(?=\S)")
 # A department-colon line names an agency: its name ends like one (guess for unseen layouts).
-_AGENCY_END = ("部", "委", "局", "总署", "署", "办", "办公室", "会", "院", "厅", "行", "中心")
+_AGENCY_END = ("部", "委", "局", "总署", "署", "办", "办公室", "会", "院", "厅", "行", "中心", "联", "协", "组")
 _OPEN_END = re.compile(r"[\u3400-\u9fffA-Za-z0-9，,、]$")
 
 
@@ -213,6 +216,15 @@ def special_lines(lines: list[Line]) -> dict[int, str]:
     return roles
 
 
+def _damaged_heading(text: str) -> re.Match[str] | None:
+    """A top heading whose marker was damaged (``?《�、重点活动内容``): a short line with ``、`` near
+    its start and a zone keyword after it."""
+    match = re.match(r"^[?？]?[^、，,。]{0,4}、", text)
+    if match and len(text) <= 20 and zone_of_heading(text[match.end():]) is not None:
+        return match
+    return None
+
+
 def _first_pass(lines: list[Line], *, subs_are_activities: bool) -> list[tuple[_Block, str]]:
     """Blocks of lines with the zone each stands in; items and sub-sections are not yet numbered."""
     blocks: list[tuple[_Block, str]] = []
@@ -223,7 +235,7 @@ def _first_pass(lines: list[Line], *, subs_are_activities: bool) -> list[tuple[_
         if index in roles:
             blocks.append((_Block(roles[index], [line]), zone))
             continue
-        top, sub, number = _TOP.match(text), _SUB.match(text), item_number(text)
+        top, sub, number = _TOP.match(text) or _damaged_heading(text), _SUB.match(text), item_number(text)
         keyword_zone = zone_of_line(text)
         current = blocks[-1][0] if blocks else None
         if top:
@@ -402,7 +414,7 @@ def segment_department_colon(text: str) -> list[Segment]:
             blocks.append(_Block(kind, [line], note="text before the first department: the tail of a cut-off entry"
                                  if kind == "fragment-tail" else None))
         else:
-            blocks.append(_Block("closing", [line]))
+            blocks.append(_Block("unrecognised", [line], note="line of no department inside a department list"))
     return [_segment(b, None) for b in blocks]
 
 

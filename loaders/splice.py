@@ -1,19 +1,29 @@
-"""Detecting page-layout splices: a block of another document pasted into the middle of an item.
+"""Detecting page-layout splices: a block of another document pasted into a plan.
 
-A splice shows as an item line that stops mid-word (no closing punctuation), followed by lines
-of another layout (``部门：任务`` lines naming ministries, not numbered like the host), and then a
-line that continues the broken sentence (``…人居质量等重点领`` + block + ``域，组织召开…``).
+Two shapes are recognised (both are guesses about unseen layouts, made from the Shanghai 2018
+plan and the bench generator):
+
+* a **broken sentence**: an item line stops mid-word (no closing punctuation), lines of another
+  layout follow (``部门：任务`` lines, not numbered like the host), then a line continues the broken
+  sentence (``…人居质量等重点领`` + block + ``域，组织召开…``);
+* a **foreign run** between complete lines: two or more ``部门：任务`` lines naming *national*
+  bodies (gazetteer level national) inside a document whose own structure is another layout
+  (numbered items, (一) sections or district headings).
+
 The block is cut out of the host (replaced by line breaks of the same length, so that every span
 stays valid) and returned as a fragment of its own.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from loaders.segment import Line, dept_name, is_open, item_number, split_lines
+from loaders.segment import _SUB, _TOP, Line, dept_name, is_open, item_number, split_lines, zone_of_line
 
 MIN_ENTRIES = 2  # department lines a block needs to count as another document (guess)
+_ENUM_START = re.compile(r"^[一二三四五六七八九十]{1,3}是")
+_DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 
 
 @dataclass(frozen=True)
@@ -22,9 +32,16 @@ class Splice:
 
     start: int
     end: int
-    host_end: int  # end of the broken host line
-    resume_start: int  # start of the line that continues the host's sentence
+    host_end: int  # end of the line before the block
+    resume_start: int  # start of the line after the block (-1 at the end of the text)
     entries: int  # department lines in the block
+
+
+def _is_heading(text: str) -> bool:
+    from loaders.places import places
+
+    return bool(_TOP.match(text) or _SUB.match(text) or zone_of_line(text) or _DATE_LINE.match(text)
+                or text in places().district_names)
 
 
 def _block_end(lines: list[Line], first: int) -> tuple[int, int] | None:
@@ -38,7 +55,9 @@ def _block_end(lines: list[Line], first: int) -> tuple[int, int] | None:
             entries += 1
         elif not previous_open and entries:
             break  # a closed entry followed by a non-department line: the host resumes here
-        elif item_number(text) is not None:
+        elif not previous_open:
+            return None  # only one cut-off tail paragraph may come before the first department
+        elif item_number(text) is not None or _is_heading(text):
             return None
         previous_open = is_open(text)
         j += 1
@@ -47,28 +66,87 @@ def _block_end(lines: list[Line], first: int) -> tuple[int, int] | None:
     return j, entries
 
 
-def detect_splices(text: str) -> list[Splice]:
-    """Every spliced block in ``text`` (simplified or repaired: only line shapes are used)."""
-    lines = split_lines(text)
-    host_entries = 0
-    found: list[Splice] = []
+def _broken_sentence(lines: list[Line]) -> list[tuple[int, int, int]]:
+    """(first, stop, entries) of blocks that sit inside a broken sentence."""
+    found = []
     i = 0
     while i < len(lines) - 2:
         line = lines[i]
-        if is_open(line.text) and not dept_name(line.text):
+        if is_open(line.text) and not dept_name(line.text) and not _is_heading(line.text):
             end = _block_end(lines, i + 1)
             if end is not None:
                 stop, entries = end
-                resume = lines[stop]
-                if item_number(resume.text) is None and not dept_name(resume.text):
-                    found.append(Splice(lines[i + 1].start, lines[stop - 1].end, line.end, resume.start, entries))
+                resume = lines[stop].text
+                if item_number(resume) is None and not dept_name(resume) and not _is_heading(resume):
+                    found.append((i + 1, stop, entries))
                     i = stop
                     continue
-        if dept_name(line.text):
-            host_entries += 1
         i += 1
-    # In a document that is itself department-by-department, such lines are not foreign.
-    return found if host_entries < MIN_ENTRIES else []
+    return found
+
+
+def _is_national(name: str) -> bool:
+    from loaders.gazetteer import gazetteer  # local: the gazetteer is only needed here
+
+    ref = gazetteer().resolve(name, None)
+    return ref is not None and ref.known and ref.scope == ("cn",)
+
+
+def _foreign_runs(lines: list[Line], taken: set[int]) -> list[tuple[int, int, int]]:
+    """(first, stop, entries) of runs of national department lines between complete lines."""
+    runs = []
+    i = 0
+    while i < len(lines):
+        if i in taken or not dept_name(lines[i].text):
+            i += 1
+            continue
+        j, entries = i, 0
+        while j < len(lines) and j not in taken:
+            name = dept_name(lines[j].text)
+            if name:
+                if not _is_national(name):
+                    break
+                entries += 1
+            elif not is_open(lines[j - 1].text):
+                break
+            j += 1
+        before = lines[i - 1].text if i > 0 else ""
+        if entries >= MIN_ENTRIES and i > 0 and (not is_open(before) or _is_heading(before)):
+            runs.append((i, j, entries))
+        i = max(j, i + 1)
+    return runs
+
+
+def _host_structure(lines: list[Line], skip: set[int]) -> int:
+    """Lines outside the blocks that belong to another layout (items, sections, district heads) or
+    name departments that are not national (a city's own department list)."""
+    from loaders.places import places
+
+    districts = places().district_names
+    return sum(1 for k, line in enumerate(lines) if k not in skip and (
+        item_number(line.text) is not None or _SUB.match(line.text) or _ENUM_START.match(line.text)
+        or line.text in districts or (dept_name(line.text) and not _is_national(dept_name(line.text) or ""))))
+
+
+def detect_splices(text: str) -> list[Splice]:
+    """Every spliced block in ``text`` (simplified or repaired: only line shapes are used)."""
+    lines = split_lines(text)
+    blocks = _broken_sentence(lines)
+    taken = {k for first, stop, _ in blocks for k in range(first, stop)}
+    runs = _foreign_runs(lines, taken)
+    run_lines = {k for first, stop, _ in runs for k in range(first, stop)}
+    if _host_structure(lines, taken | run_lines) < MIN_ENTRIES:
+        runs = []  # the document is itself department by department: its lines are not foreign
+    blocks = sorted(blocks + runs)
+    host_entries = sum(1 for k, line in enumerate(lines)
+                       if k not in taken and k not in run_lines and dept_name(line.text))
+    if host_entries >= MIN_ENTRIES and not runs:
+        return []  # a department-colon document: such lines are its own
+    return [
+        Splice(lines[first].start, lines[stop - 1].end, lines[first - 1].end if first else 0,
+               lines[stop].start if stop < len(lines) else -1, entries)
+        for first, stop, entries in blocks
+    ]
 
 
 def cut(text: str, splices: list[Splice]) -> str:

@@ -137,3 +137,11 @@ def test_issuer_in_prose() -> None:
 )
 def test_programmes_in_trigger_terms(text: str, codes: list[str]) -> None:
     assert programmes_in(text) == codes
+
+
+def test_subject_mentions_of_an_enumerated_item() -> None:
+    from loaders.extract import subject_mentions
+
+    text = "一是开展企业首席质量官交流活动。市市场监管局、市商务委开展企业首席质量官交流活动。"
+    assert [m.surface for m in subject_mentions(text)] == ["市市场监管局", "市商务委"]
+    assert subject_mentions("一是召开全市质量大会。表彰年度获奖组织。") == []

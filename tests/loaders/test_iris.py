@@ -61,3 +61,9 @@ def test_slugs_disambiguated_within_table() -> None:
 )
 def test_find_jurisdiction(text: str, name: str) -> None:
     assert find_jurisdiction(text).name == name
+
+
+def test_find_jurisdiction_ignores_city_names_inside_district_names() -> None:
+    text = ("推动高质量发展 北京各区在行动\n朝阳区\n开展活动\n9月3日，朝阳区市场监管局联合有关单位开展活动。\n"
+            "朝阳区开展活动")
+    assert find_jurisdiction(text).name == "北京市"

@@ -194,3 +194,9 @@ def test_segment_every_line_ends_up_in_a_segment() -> None:
     _, segments = segment(BEIJING_DAMAGED)
     covered = "".join(BEIJING_DAMAGED[a:b] for s in segments for a, b, _ in s.parts)
     assert len(covered.replace("\n", "")) == len("".join(BEIJING_DAMAGED.split("\n")))
+
+
+def test_segment_numbered_tolerates_gbk_damage_before_markers() -> None:
+    text = ("一、活动主题\n追求卓越 质量第一\n?《�、重点活动内容\n1.开展服务质量监测和检查。加强监督检查。\n"
+            "?�2.开展缺陷消费品召回宣传。加强监督检查。\n3.开展服务质量监测和检查。面向中小企业。\n")
+    assert [a.marker for a in _acts(segment_numbered(text))] == ["1", "2", "3"]

@@ -53,3 +53,36 @@ def test_detect_splices_none_in_a_department_document() -> None:
 def test_detect_splices_none_without_foreign_block() -> None:
     text = "1. 召开全市质量大会，表彰年度\n\n市长质量奖和质量金奖获奖组织和个人。\n\n2. 发布年度白皮书。\n"
     assert detect_splices(text) == []
+
+
+FOREIGN_RUN = """二、重点活动内容
+1.开展企业首席质量官交流活动。推广先进质量管理方法和经验。（市市场监管局）
+商务部：组织开展“诚信兴商宣传月”活动。
+海关总署：组织开展知识产权保护“龙腾”行动。
+2.举办质量大讲堂系列讲座。发布一批典型案例。（市质量工作领导小组办公室）
+"""
+
+CITY_DEPARTMENTS = """二、重点活动内容
+商务部：举办“质量月”启动仪式。
+广电总局：开展QC小组成果发表活动。
+市总工会：组织市民质量满意度测评。
+市教委：举办质量大讲堂系列讲座。
+"""
+
+
+def test_detect_splices_foreign_run_of_national_departments_between_items() -> None:
+    [splice] = detect_splices(FOREIGN_RUN)
+    assert FOREIGN_RUN[splice.start:splice.end].startswith("商务部")
+    assert FOREIGN_RUN[:splice.end].endswith("“龙腾”行动。")
+
+
+def test_detect_splices_national_run_inside_a_city_department_list() -> None:
+    [splice] = detect_splices(CITY_DEPARTMENTS)
+    assert CITY_DEPARTMENTS[splice.start:splice.end].splitlines()[-1].startswith("广电总局")
+
+
+def test_detect_splices_district_heading_is_not_a_tail() -> None:
+    text = ("樊城区\n举办市长质量奖颁奖仪式\n9月3日，樊城区市场监管局举办颁奖仪式。\n樊城区举办市长质量奖颁奖仪式\n"
+            "襄城区\n广电总局：开展QC小组成果发表活动。\n海关总署：发布年度质量状况白皮书。\n开展服务质量监测和检查\n")
+    [splice] = detect_splices(text)
+    assert text[splice.start:].startswith("广电总局")
