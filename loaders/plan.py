@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from ontology import QG
 from qgkg.config import DEFAULT_BASE
 from qgkg.errors import ExtractionError
 
+log = logging.getLogger(__name__)
 ZH, ZH_HANT, EN = "zh-Hans", "zh-Hant", "en"
 _NON_ACTIVITY_WARN = ("fragment-tail", "unrecognised")
 
@@ -340,6 +342,7 @@ def extract_file(path: Path, *, base: str = DEFAULT_BASE) -> Extraction:
                                warnings))
     for warning in warnings:
         g.add((plan_iri, QG.warning, Literal(warning)))
+        log.warning("extraction warning: %s", warning, extra={"plan": source, "layout": layout})
     return Extraction(source=source, path=path, sha256=sha, plans=tuple(plans), entities=ents.graph,
                       warnings=tuple(f"{source}: {w}" for w in warnings))
 
