@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import fcntl
 import gzip
-import hashlib
 import itertools
 import json
 import os
@@ -32,6 +31,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from graph.build import sha256_file
 from graph.formats import RdfFormat
 from graph.store import PREFIXES
 
@@ -55,14 +55,6 @@ def read_index(version: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _counted(quads: Iterator[ox.Quad], tally: dict[str, Any] | None) -> Iterator[ox.Quad]:
@@ -105,7 +97,7 @@ def write_all(version: Path, store: ox.Store) -> dict[str, Any]:
             prefixes = PREFIXES if fmt in (RdfFormat.TTL, RdfFormat.TRIG) else None
             ox.serialize(quads(), gz, fmt.oxigraph, prefixes=prefixes)
         os.replace(tmp, target)
-        digest = _sha256(target)
+        digest = sha256_file(target)
         (out_dir / f"{target.name}.sha256").write_text(f"{digest}  {target.name}\n", encoding="ascii")
         files.append(
             {
