@@ -359,3 +359,32 @@ def programmes_in(text: str) -> list[str]:
     of companies and institutes."""
     text = mask_company_names(text)
     return [code for code, terms in programme_triggers() if any(term in text for term in terms)]
+
+
+# -- self-checks ---------------------------------------------------------------------------------
+# Item markers at the start of a line, by the layout that produced the activities. The count is
+# taken on the text itself, independently of how the segmenter split it, so that a merged or a
+# lost item shows as a difference between items seen and activities extracted.
+_ITEM_MARKERS = {
+    "numbered": re.compile(r"^[ \t]*(?:[（(][一二三四五六七八九十]+[)）][ \t]*)?\d{1,3}[ \t]*[.、．](?!\d)", re.M),
+    "chinese_sections": re.compile(r"^[ \t]*[（(][一二三四五六七八九十]+[)）]", re.M),
+    "enumeration": re.compile(r"(?:^|[。；;])[ \t]*[一二三四五六七八九十]+是", re.M),
+}
+# Parts of a plan whose numbered lines are not activities by design (slogan lists, attachments,
+# requirements, contacts, the signature).
+_NOT_ITEMS = ("slogans", "attachments", "requirements", "contacts", "signature", "addressee")
+
+
+def count_items_seen(text: str, layout: str, segments: list[Segment]) -> int | None:
+    """Item markers found at line starts of ``text`` outside the named non-activity parts.
+
+    Returns None for layouts whose items have no marker of their own (reports, department lines).
+
+    >>> count_items_seen("前言\\n1.开展活动。\\n2.举办论坛。\\n", "numbered", [])
+    2
+    """
+    pattern = _ITEM_MARKERS.get(layout)
+    if pattern is None:
+        return None
+    excluded = [(s.start, s.end) for s in segments if s.kind in _NOT_ITEMS]
+    return sum(1 for m in pattern.finditer(text) if not any(a <= m.start() < b for a, b in excluded))

@@ -333,7 +333,11 @@ def extract_file(path: Path, *, base: str = DEFAULT_BASE) -> Extraction:
     ctx = Context(plan_iri, area, city_iri, place if place.level == "city" else None, year_iri, year, repaired)
     for position, seg in enumerate(activities, start=1):
         add_activity(g, ents, ctx, seg, position, layout)
-    g.add((plan_iri, QG.itemsSeen, Literal(len(activities), datatype=XSD.integer)))
+    seen = extract.count_items_seen(host, layout, segments)
+    if seen is not None:
+        g.add((plan_iri, QG.itemsSeen, Literal(seen, datatype=XSD.integer)))
+        if seen != len(activities):
+            warnings.append(f"{seen} item markers seen in the text, {len(activities)} activities extracted")
     g.add((plan_iri, QG.activityCount, Literal(len(activities), datatype=XSD.integer)))
 
     plans = [PlanGraph(plan_iri, g)]

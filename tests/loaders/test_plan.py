@@ -10,6 +10,7 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
+from loaders.extract import count_items_seen
 from loaders.plan import extract_file
 from ontology import QG
 from qgkg.errors import DecodeError, ExtractionError
@@ -167,3 +168,27 @@ def test_extract_file_no_activities(tmp_path: Path) -> None:
     path.write_text("本市将于九月开展质量月活动，具体安排另行通知。\n", encoding="utf-8")
     with pytest.raises(ExtractionError, match=r"prose.txt: no activities found \(layout not recognised\)"):
         extract_file(path)
+
+
+
+def test_items_seen_counts_markers_outside_slogans_and_attachments() -> None:
+    """Beijing 2024 numbers its 15 slogans like items; they are not items seen, so no warning."""
+    path = Path(str(files("qgkg_corpus").joinpath("plans").joinpath("beijing-2024-notice.txt")))
+    ex = extract_file(path)
+    main = ex.plans[0]
+    assert (main.iri, QG.itemsSeen, Literal(19, datatype=XSD.integer)) in main.graph
+    assert not any("item markers seen" in w for w in ex.warnings)
+
+
+@pytest.mark.parametrize(
+    ("text", "layout", "expected"),
+    [
+        ("前言\n1.开展活动。\n2.举办论坛。\n", "numbered", 2),
+        ("1.甲。\n2.乙。3.丙。\n", "numbered", 2),  # a marker inside a line is not at a line start
+        ("（一）甲\n（二）乙\n", "chinese_sections", 2),
+        ("头\n", "district_report", None),
+    ],
+    ids=["numbered", "run-on", "sections", "report"],
+)
+def test_count_items_seen(text: str, layout: str, expected: int | None) -> None:
+    assert count_items_seen(text, layout, []) == expected
