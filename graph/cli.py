@@ -10,6 +10,7 @@ Exit codes (every command):
 from __future__ import annotations
 
 import io
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -83,6 +84,10 @@ def main() -> None:
     Build a store from 质量月 plans, validate it with SHACL, query it with SPARQL,
     export it, analyse the collaboration network and serve it on the web.
     """
+    # Loader warnings reach the user once, in the command's own summary; QGKG_LOG_LEVEL=INFO
+    # (or WARNING) shows the structured log lines as well.
+    level = os.environ.get("QGKG_LOG_LEVEL", "ERROR").upper()
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", level=getattr(logging, level, logging.ERROR))
 
 
 @main.command(epilog=EXIT_CODES)
