@@ -193,6 +193,27 @@ class _Worker:
         self.conn.close()
 
 
+class RemoteQueries:
+    """``run_job``'s view of a remote store: ``query(sparql, **kwargs)`` over the SPARQL Protocol.
+
+    A remote query needs no worker process: waiting on a socket can be abandoned, and the
+    HTTP timeout of the remote store (``Settings.query_timeout``) is the time limit.
+    """
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def query(self, sparql: str, **kwargs: Any) -> Any:
+        """Run SPARQL on the remote store with the dataset the keyword arguments name."""
+        default = kwargs.get("default_graph")
+        named = kwargs.get("named_graphs")
+        return self.store.raw_query(
+            sparql,
+            default_graph=None if default is None else [g.value for g in default],
+            named_graphs=None if named is None else [g.value for g in named],
+        )
+
+
 class QueryService:
     """A small pool of query worker processes with a time limit per query."""
 
@@ -230,9 +251,17 @@ class QueryService:
         with self._lock:
             self._alive -= 1
 
-    def run(self, job: QueryJob) -> QueryOutcome:
-        """Run a job in a worker; stop it and raise QueryTimeoutError past the time limit."""
+    def run(self, job: QueryJob, *, remote: Any = None) -> QueryOutcome:
+        """Run a job in a worker; stop it and raise QueryTimeoutError past the time limit.
+
+        With ``remote`` (a ``graph.remote.RemoteStore``) the job runs over HTTP instead.
+        """
         check_query_allowed(job.sparql)
+        if remote is not None:
+            try:
+                return run_job(RemoteQueries(remote), job)  # type: ignore[arg-type]
+            except TimeoutError as exc:
+                raise QueryTimeoutError(f"the remote store did not answer within {self.timeout:g} s") from exc
         worker = self._acquire()
         try:
             worker.conn.send(job)

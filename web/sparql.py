@@ -115,15 +115,13 @@ def _same(a: str | None, b: str) -> bool:
 def _job(preq: ProtocolRequest, results_format: str, graph_format: str) -> QueryJob:
     st = state()
     store = st.store
-    if not isinstance(store, EmbeddedStore):
-        raise QueryError("user queries need the embedded store (this server reads a remote endpoint)")
     subs: tuple[tuple[str, Any], ...] = ()
     if preq.canned is not None and _same(preq.query, preq.canned.text):
         subs = tuple((k.value, v) for k, v in bind_params(preq.canned, preq.params).items())
     assert preq.query is not None
     return QueryJob(
         preq.query,
-        str(store.version),
+        str(store.version) if isinstance(store, EmbeddedStore) else "",
         results_format,
         graph_format,
         preq.default_graphs,
@@ -131,6 +129,12 @@ def _job(preq: ProtocolRequest, results_format: str, graph_format: str) -> Query
         subs,
         st.result_limit,
     )
+
+
+def _remote() -> Any:
+    """The remote store when this server reads one (its queries run over HTTP), else None."""
+    store = state().store
+    return None if isinstance(store, EmbeddedStore) else store
 
 
 def _editor(
@@ -190,7 +194,7 @@ def endpoint() -> Response:
         )
     if html:
         try:
-            outcome = state().queries.run(_job(preq, TABLE, TABLE))
+            outcome = state().queries.run(_job(preq, TABLE, TABLE), remote=_remote())
         except QueryError as exc:
             from web.errors import status_of
 
@@ -199,7 +203,7 @@ def endpoint() -> Response:
     fmt_arg = request.args.get("format", "")
     results = FORMAT_ARG.get(fmt_arg) or negotiate.result_format() or ResultFormat.JSON
     graph = negotiate.SUFFIXES.get(fmt_arg) or negotiate.rdf_format() or RdfFormat.TTL
-    outcome = state().queries.run(_job(preq, results.value, graph.value))
+    outcome = state().queries.run(_job(preq, results.value, graph.value), remote=_remote())
     response = Response(outcome.body, mimetype=outcome.media_type)
     if fmt_arg:
         ext = fmt_arg if fmt_arg in FORMAT_ARG or fmt_arg in negotiate.SUFFIXES else "txt"
