@@ -2,7 +2,9 @@
 
 Rules (each refusal is a one-line ``DecodeError`` naming the file and the reason):
 
-- Files larger than ``MAX_BYTES`` are refused before they are read.
+- Files larger than ``MAX_BYTES`` (``MAX_TEXT_BYTES`` for text and HTML) are refused before
+  they are read, and so is decoded text longer than ``MAX_TEXT_CHARS``: no plan is that long,
+  and extraction time grows with the text (about 10 s a million characters).
 - ``.txt`` (and unknown extensions): a BOM (UTF-8, UTF-16, UTF-32) wins; then strict UTF-8;
   then UTF-16 without BOM when the NUL bytes fall on one side of every pair; then
   charset-normalizer, whose guess is checked by decoding strictly with the codec and all of
@@ -38,6 +40,8 @@ from loaders.script import to_simplified
 from qgkg.errors import DecodeError
 
 MAX_BYTES = 64 * 1024 * 1024
+MAX_TEXT_BYTES = 16 * 1024 * 1024
+MAX_TEXT_CHARS = 1_000_000
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 MAX_ZIP_RATIO = 150
 MAX_ZIP_MEMBERS = 2000
@@ -79,12 +83,13 @@ def read_plan_file(path: Path) -> Decoded:
     path = Path(path)
     try:
         size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise DecodeError(f"{path}: file too large ({size} bytes, limit {MAX_BYTES})")
+        suffix = path.suffix.lower()
+        limit = MAX_BYTES if suffix in (".docx", ".pdf") else MAX_TEXT_BYTES
+        if size > limit:
+            raise DecodeError(f"{path}: file too large ({size} bytes, limit {limit})")
         data = path.read_bytes()
     except OSError as exc:
         raise DecodeError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    suffix = path.suffix.lower()
     if suffix == ".docx":
         decoded = decode_docx(data, path)
     elif suffix == ".pdf":
@@ -97,7 +102,8 @@ def read_plan_file(path: Path) -> Decoded:
         try:
             decoded = decode_text(data, path)
         except DecodeError as exc:
-            raise DecodeError(f"{path}: unknown extension {suffix or '(none)'!r} and not text ({exc})") from exc
+            reason = str(exc).removeprefix(f"{path}: ")
+            raise DecodeError(f"{path}: unknown extension {suffix or '(none)'!r} and not text ({reason})") from exc
     return finish(decoded, path)
 
 
@@ -107,6 +113,8 @@ def finish(decoded: Decoded, path: Path) -> Decoded:
     text, removed = _CONTROLS.subn("", text)
     if not text.strip():
         raise DecodeError(f"{path}: empty file (no text after decoding)")
+    if len(text) > MAX_TEXT_CHARS:
+        raise DecodeError(f"{path}: text too large for one plan ({len(text)} characters, limit {MAX_TEXT_CHARS})")
     note = decoded.note + (f"; {removed} control characters removed" if removed else "")
     return Decoded(text=text, encoding=decoded.encoding, note=note)
 
@@ -123,13 +131,40 @@ def decode_text(data: bytes, path: Path) -> Decoded:
                 raise DecodeError(f"{path}: invalid {codec} after its BOM ({exc.reason})") from exc
             name = codec.replace("-sig", "")
             return Decoded(text, name, f"{name} (BOM)")
+    utf8 = decode_utf8(data)
+    if utf8 is not None:
+        return utf8
+    if b"\x00" in data:
+        return _decode_nul_bytes(data, path)
+    return _decode_legacy(data, path)
+
+
+def decode_utf8(data: bytes) -> Decoded | None:
+    """UTF-8, strict or nearly: lone surrogates (CESU-8 bytes) and a cut-off last character are
+    accepted and said in the note (``finish`` removes the surrogates); None when not UTF-8.
+
+    >>> decode_utf8("质量月".encode()[:-1]).note
+    'utf-8 (last character cut off: 2 bytes dropped)'
+    """
     try:
         return Decoded(data.decode("utf-8"), "utf-8", "utf-8 (strict)")
     except UnicodeDecodeError:
         pass
-    if b"\x00" in data:
-        return _decode_nul_bytes(data, path)
-    return _decode_legacy(data, path)
+    body, notes = data, []
+    try:
+        body.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError as exc:
+        if exc.reason != "unexpected end of data" or exc.end != len(body) or len(body) - exc.start > 3:
+            return None
+        notes.append(f"last character cut off: {len(body) - exc.start} bytes dropped")
+        body = body[: exc.start]
+    try:
+        text = body.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return None
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        notes.insert(0, "lone surrogates")
+    return Decoded(text, "utf-8", f"utf-8 ({'; '.join(notes)})")
 
 
 def _decode_nul_bytes(data: bytes, path: Path) -> Decoded:
@@ -273,14 +308,9 @@ def decode_html(data: bytes, path: Path) -> Decoded:
     else:
         decoded = decode_text(data, path)
     soup = BeautifulSoup(decoded.text, "lxml")
-    for tag in soup.find_all(_DROP_TAGS):
+    doomed = [tag for tag in soup.find_all(True) if tag.name in _DROP_TAGS or _is_boilerplate(tag)]
+    for tag in reversed(doomed):  # descendants first: each element is decomposed once, in linear time
         tag.decompose()
-    for tag in soup.find_all(True):
-        if tag.decomposed or tag.name in ("html", "body", "article", "main"):
-            continue
-        names = " ".join([str(tag.get("id") or ""), *(tag.get("class") or [])])
-        if names.strip() and _BOILERPLATE.search(names):
-            tag.decompose()
     body = _article_element(soup)
     if body is None:
         raise DecodeError(f"{path}: HTML page has no Chinese text")
@@ -302,27 +332,61 @@ def decode_html(data: bytes, path: Path) -> Decoded:
     return Decoded(text, decoded.encoding, f"html {decoded.note}; article body <{label}>")
 
 
+def _is_boilerplate(tag: Tag) -> bool:
+    """An element whose id or class names navigation, menus, footers and the like."""
+    if tag.name in ("html", "body", "article", "main"):
+        return False
+    names = " ".join([str(tag.get("id") or ""), *(tag.get("class") or [])])
+    return bool(names.strip()) and _BOILERPLATE.search(names) is not None
+
+
 def _cjk_count(text: str) -> int:
     return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
 
 
 def _article_element(soup: BeautifulSoup) -> Tag | None:
-    """The candidate element with the most CJK text, tightened to a dense descendant."""
+    """The candidate element with the most CJK text, tightened to a dense descendant.
+
+    Counts are summed bottom-up in one pass and the tightening descends only through
+    elements dense enough, so that deeply nested pages take linear time.
+    """
     root: Tag = soup.body or soup
-    counts = {id(tag): _cjk_count(tag.get_text()) for tag in root.find_all(_CANDIDATES)}
+    counts = _cjk_counts(root)
     best: Tag | None = None
     for tag in root.find_all(_CANDIDATES):
         if best is None or counts[id(tag)] > counts[id(best)]:
             best = tag
     if best is None:
-        return root if _cjk_count(root.get_text()) else None
+        return root if counts[id(root)] else None
     if not counts[id(best)]:
         return None
     while True:
-        dense = [t for t in best.find_all(_CANDIDATES) if counts[id(t)] >= _TIGHTEN * counts[id(best)]]
-        if not dense:
+        dense = _first_dense(best, _TIGHTEN * counts[id(best)], counts)
+        if dense is None:
             return best
-        best = dense[0]
+        best = dense
+
+
+def _cjk_counts(root: Tag) -> dict[int, int]:
+    """CJK characters under every element of ``root`` (by ``id``), summed bottom-up."""
+    tags = [root, *root.find_all(True)]
+    counts: dict[int, int] = {}
+    for tag in reversed(tags):  # children come after their parent in document order
+        counts[id(tag)] = sum(counts[id(c)] if isinstance(c, Tag) else _cjk_count(str(c)) for c in tag.contents)
+    return counts
+
+
+def _first_dense(top: Tag, threshold: float, counts: dict[int, int]) -> Tag | None:
+    """The first candidate below ``top`` in document order holding at least ``threshold`` CJK characters."""
+    stack = [c for c in reversed(top.contents) if isinstance(c, Tag)]
+    while stack:
+        tag = stack.pop()
+        if counts[id(tag)] < threshold:
+            continue  # nothing below it can hold more than it does
+        if tag.name in _CANDIDATES:
+            return tag
+        stack.extend(c for c in reversed(tag.contents) if isinstance(c, Tag))
+    return None
 
 
 # --- DOCX ------------------------------------------------------------------------------------

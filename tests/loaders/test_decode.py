@@ -98,7 +98,7 @@ def test_read_plan_file_refuses_missing_file(tmp_path: Path) -> None:
 def test_read_plan_file_refuses_oversized_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "big.txt"
     path.write_bytes(SIMPLIFIED.encode() * 10)
-    monkeypatch.setattr(loaders.decode, "MAX_BYTES", 100)
+    monkeypatch.setattr(loaders.decode, "MAX_TEXT_BYTES", 100)
     with pytest.raises(DecodeError, match="file too large"):
         read_plan_file(path)
 
