@@ -26,7 +26,7 @@ _LEADING = ("由",)
 class AgencyRef:
     """One resolved agency: its IRI key, canonical name and description."""
 
-    scope: tuple[str, ...]  # ("cn",) | (city slug,) | (city slug, district slug)
+    scope: tuple[str, ...]  # ("cn",) | ("province", slug) | (city slug,) | (city slug, district slug)
     ident: str
     canonical: str
     en: str | None = None
@@ -34,6 +34,7 @@ class AgencyRef:
     collective: bool = False
     city: Place | None = None
     district: Place | None = None
+    province: Place | None = None  # for a province's own bodies (no city)
     parent: tuple[tuple[str, ...], str] | None = None
     known: bool = True
 
@@ -98,6 +99,14 @@ class Gazetteer:
         self.collective_prefixes: tuple[str, ...] = tuple(
             sorted(data.get("collective_prefixes", []), key=len, reverse=True)
         )
+        self.province_bodies: dict[str, dict[str, Any]] = {}
+        for entry in data.get("province", []):
+            for form in (entry["canonical"], *entry.get("aliases", [])):
+                body = _body(form, "{province}") or (form[1:] if form.startswith("省") else None)
+                self.province_bodies.setdefault(body or form, entry)
+        self.province_collective_prefixes: tuple[str, ...] = tuple(
+            sorted(data.get("province_collective_prefixes", []), key=len, reverse=True)
+        )
         self.junk = frozenset(data.get("junk", []))
 
     # -- resolution -------------------------------------------------------------------------
@@ -108,6 +117,8 @@ class Gazetteer:
             return None
         if text in self.national:
             return self._national(self.national[text])
+        if city is not None and city.level == "province":
+            return self._resolve_provincial(text, city)
         table = places()
         ctx = city
         explicit = _explicit_city(text)
@@ -142,6 +153,36 @@ class Gazetteer:
         if text.startswith("市"):
             return self._unknown(ctx.name + text[1:], scope=(ctx.slug,), city=ctx, district=None, level="municipal")
         return self._unknown(text, scope=(ctx.slug,), city=ctx, district=None, level=None)
+
+    def _resolve_provincial(self, text: str, province: Place) -> AgencyRef:
+        """A mention in a provincial plan: 省X is the province's X, 各市X the collective of its cities' X.
+
+        A guess about provincial plans (none is bundled): their bodies are named 省…厅/委/局 the
+        way a city's are named 市…局/委, and a named city's body (济南市市场监管局) is that city's.
+        """
+        explicit = _explicit_city(text)
+        if explicit is not None and not text.startswith(province.name):
+            return self.resolve(text, explicit[0])
+        if text.startswith(province.name):
+            text = "省" + text[len(province.name):]
+        elif text.startswith(province.short) and text[len(province.short):].startswith("省"):
+            text = text[len(province.short):]
+        scope = ("province", province.slug)
+        for prefix in self.province_collective_prefixes:
+            body = text[len(prefix):]
+            if text.startswith(prefix) and body in self.city_bodies:
+                entry = self.city_bodies[body]
+                canonical = province.name + prefix + entry["canonical"].replace("{city}", "")
+                return AgencyRef(scope=scope, ident="cities-" + entry["id"], canonical=canonical,
+                                 en=f"City bodies of {province.name_en}", level="municipal", collective=True,
+                                 province=province)
+        entry = self.province_bodies.get(text[1:] if text.startswith("省") else text)
+        if entry is not None:
+            return AgencyRef(scope=scope, ident=entry["id"], canonical=_fill_province(entry["canonical"], province),
+                             en=_fill_province(entry.get("en"), province), level="provincial", province=province)
+        canonical = province.name + text[1:] if text.startswith("省") else text
+        return AgencyRef(scope=scope, ident=iris.unknown_agency_id(canonical), canonical=canonical,
+                         level="provincial" if text.startswith("省") else None, province=province, known=False)
 
     # -- builders -----------------------------------------------------------------------------
     def _national(self, entry: dict[str, Any]) -> AgencyRef:
@@ -200,6 +241,12 @@ def _fill(template: str | None, city: Place, district: Place | None = None) -> s
     else:
         out = out.replace("{district_en} District", "District").replace("{district}", "")
     return out
+
+
+def _fill_province(template: str | None, province: Place) -> str | None:
+    if template is None:
+        return None
+    return template.replace("{province}", province.name).replace("{province_en}", province.name_en)
 
 
 def _explicit_city(text: str) -> tuple[Place, str] | None:

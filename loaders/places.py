@@ -233,6 +233,21 @@ def city_mentions(text: str) -> list[tuple[int, Place]]:
     return out
 
 
+def _titled_province(text: str, *, lines: int = 1) -> Place | None:
+    """A province named in the title (the first line) when no city is: the document is provincial.
+
+    >>> _titled_province("山东省2023年“质量月”活动方案\\n1.举办启动仪式。(济南市市场监管局)").name
+    '山东省'
+    >>> _titled_province("2022年济南市“质量月”活动通知\\n山东省…") is None
+    True
+    """
+    title = "\n".join([line for line in text.splitlines() if line.strip()][:lines])
+    if city_mentions(title):
+        return None
+    named = [p for p in places().provinces if p.name in title]
+    return max(named, key=lambda p: len(p.name)) if named else None
+
+
 def find_jurisdiction(text: str, *, head_chars: int = 300, tail_chars: int = 300) -> Place:
     """The plan's jurisdiction from its (simplified) text: a city, else a province, else the country.
 
@@ -241,6 +256,9 @@ def find_jurisdiction(text: str, *, head_chars: int = 300, tail_chars: int = 300
     province named in the head makes the document provincial; 全国 in the head, national.
     """
     head, tail = text[:head_chars], text[-tail_chars:]
+    titled = _titled_province(text)
+    if titled is not None:
+        return titled
     scores: Counter[str] = Counter()
     first: dict[str, int] = {}
     for pos, place in city_mentions(text):

@@ -107,7 +107,7 @@ class Entities:
         if ref.level:
             g.add((iri, QG.level, Literal(ref.level)))
         g.add((iri, QG.collective, Literal(ref.collective)))
-        area = ref.district or ref.city
+        area = ref.district or ref.city or ref.province
         g.add((iri, QG.jurisdiction, self.place(area) if area else self.place(COUNTRY)))
         if ref.city is not None:
             g.add((iri, QG.city, self.place(ref.city)))
@@ -163,6 +163,7 @@ class Context:
     year: URIRef | None
     year_value: int | None
     repaired: str
+    agency_place: Place | None = None  # where 市…/省… mentions resolve: the plan's city or province
 
 
 def _district_of(marker: str | None, city: Place | None) -> Place | None:
@@ -210,7 +211,7 @@ def add_activity(g: Graph, ents: Entities, ctx: Context, seg: Segment, position:
         mentions = extract.item_mentions(seg.text)
     seen: set[tuple[URIRef, str]] = set()
     for mention in mentions:
-        ref = gazetteer().resolve(mention.surface, ctx.city_place, district)
+        ref = gazetteer().resolve(mention.surface, ctx.agency_place, district)
         if ref is None:
             continue
         surface_original = _original_surface(mention.surface, seg.text, original)
@@ -320,7 +321,7 @@ def extract_file(path: Path, *, base: str = DEFAULT_BASE) -> Extraction:
     issuer_surface = issuer_name or extract.issuer_in_prose(
         "\n".join(s.text for s in segments if s.kind in ("preamble", "title"))[:400])
     if issuer_surface:
-        ref = gazetteer().resolve(issuer_surface, place if place.level == "city" else None)
+        ref = gazetteer().resolve(issuer_surface, place if place.level in ("city", "province") else None)
         if ref is not None:
             g.add((plan_iri, QG.issuer, ents.agency(ref, issuer_surface)))
     g.add((plan_iri, QG.encoding, Literal(decoded.encoding)))
@@ -330,7 +331,8 @@ def extract_file(path: Path, *, base: str = DEFAULT_BASE) -> Extraction:
     g.add((plan_iri, QG.originalText, Literal(decoded.text)))
     for number in extract.cited_documents(host):
         g.add((plan_iri, QG.cites, ents.document(number)))
-    ctx = Context(plan_iri, area, city_iri, place if place.level == "city" else None, year_iri, year, repaired)
+    ctx = Context(plan_iri, area, city_iri, place if place.level == "city" else None, year_iri, year, repaired,
+                  agency_place=place if place.level in ("city", "province") else None)
     for position, seg in enumerate(activities, start=1):
         add_activity(g, ents, ctx, seg, position, layout)
     seen = extract.count_items_seen(host, layout, segments)

@@ -192,3 +192,46 @@ def test_items_seen_counts_markers_outside_slogans_and_attachments() -> None:
 )
 def test_count_items_seen(text: str, layout: str, expected: int | None) -> None:
     assert count_items_seen(text, layout, []) == expected
+
+
+PROVINCIAL_PLAN = (
+    "山东省2023年“质量月”活动方案\n"
+    "1.举办全省“质量月”启动仪式。(省市场监管局、团省委)\n"
+    "2.开展质量提升行动。(山东省工业和信息化厅、各市市场监管局)\n"
+    "3.开展质量开放日活动。(济南市市场监管局、省质量协会)\n"
+)
+
+
+def test_provincial_plan_resolves_province_bodies(tmp_path: Path) -> None:
+    """省X in a provincial plan is that province's body; 各市X the collective of its cities' X."""
+    plan = tmp_path / "shandong-2023.txt"
+    plan.write_text(PROVINCIAL_PLAN, encoding="utf-8")
+    ex = extract_file(plan)
+    g = ex.plans[0].graph + ex.entities
+    base = "https://w3id.org/qgkg/id/"
+    main = ex.plans[0].iri
+    assert (main, QG.jurisdiction, URIRef(base + "province/shandong")) in g
+    assert (main, QG.city, None) not in g
+    leads = {str(o) for o in g.objects(None, QG.leadAgency)}
+    assert {
+        base + "agency/province/shandong/market-regulation",
+        base + "agency/province/shandong/youth-league",
+        base + "agency/province/shandong/industry-informatization",
+        base + "agency/province/shandong/cities-market-regulation",
+        base + "agency/province/shandong/quality-association",
+        base + "agency/jinan/market-regulation",  # a named city's body stays that city's
+    } == leads
+    smr = URIRef(base + "agency/province/shandong/market-regulation")
+    assert str(g.value(smr, SKOS.prefLabel)) == "山东省市场监督管理局"
+    assert (smr, QG.jurisdiction, URIRef(base + "province/shandong")) in g
+    assert (URIRef(base + "agency/province/shandong/cities-market-regulation"), RDF.type, QG.CollectiveAgency) in g
+
+
+def test_provincial_bodies_of_two_provinces_are_distinct(tmp_path: Path) -> None:
+    for name, text in (("shandong.txt", PROVINCIAL_PLAN), ("jiangsu.txt", PROVINCIAL_PLAN.replace("山东", "江苏"))):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    sd = extract_file(tmp_path / "shandong.txt").plans[0].graph
+    js = extract_file(tmp_path / "jiangsu.txt").plans[0].graph
+    assert set(sd.objects(None, QG.leadAgency)).isdisjoint(
+        o for o in js.objects(None, QG.leadAgency) if "/province/" in str(o)
+    )
