@@ -103,3 +103,9 @@ def test_programmes_page_heat_map(client: FlaskClient) -> None:
     assert "First in 2019: 上海市" in block and 'class="heat-' in block
     assert client.get("/programmes/chief_quality_officer").status_code == 200
     assert client.get("/programmes/nothing").status_code == 404
+
+
+@pytest.mark.parametrize("city", ["上海", "上海市", "shanghai", "Shanghai"], ids=["short", "full", "slug", "en"])
+def test_network_page_form_keeps_the_city_selected(client: FlaskClient, city: str) -> None:
+    html = client.get(f"/network?city={city}&year=2021").get_data(as_text=True)
+    assert re.search(r'<option value="上海市"\s+selected>', html), city
