@@ -161,17 +161,51 @@ def draw(net: nx.Graph, figures: list[NodeFigures], *, link: Callable[[str], str
         scale = 3.0 if small else 6.0
         edges.append(DrawnEdge(x1, y1, x2, y2, round(0.5 + scale * w / max_w, 2),
                                f"{_name(net, a)} — {_name(net, b)}: {w}"))
+    def radius(iri: str) -> float:
+        wd = by_iri[iri].weighted_degree if iri in by_iri else 0
+        return r_min + (r_max - r_min) * math.sqrt(wd / max_wd)
+
+    # labels go to the heaviest nodes first, each only where it overlaps no label already placed
+    labelled = place_labels([(iri, *xy(iri), radius(iri), _name(net, iri)) for iri in
+                             sorted(top & set(sub.nodes), key=lambda n: (-by_iri[n].weighted_degree, n))])
     nodes = []
     for iri in sorted(sub.nodes, key=lambda n: (by_iri[n].weighted_degree if n in by_iri else 0, n)):
         f = by_iri.get(iri)
         wd = f.weighted_degree if f else 0
-        r = r_min + (r_max - r_min) * math.sqrt(wd / max_wd)
         x, y = xy(iri)
         title = f"{_name(net, iri)}: {f.activities if f else 0} activities, weighted degree {wd}"
-        nodes.append(DrawnNode(iri, x, y, round(r, 1), colours.get(f.community if f else 0, OTHER), link(iri), title,
-                               _name(net, iri) if iri in top else ""))
+        nodes.append(DrawnNode(iri, x, y, round(radius(iri), 1), colours.get(f.community if f else 0, OTHER),
+                               link(iri), title, _name(net, iri) if iri in labelled else ""))
     drawing = Drawing(width, height, nodes, edges, sub.number_of_nodes(), net.number_of_nodes(), colours)
     return drawing, positions
+
+
+LABEL_HEIGHT = 13.0  # px: the SVG's label font size plus a little leading
+CJK_WIDTH, OTHER_WIDTH = 11.0, 6.0  # px per character at that size
+
+
+def label_box(x: float, y: float, r: float, text: str) -> tuple[float, float, float, float]:
+    """The box a label takes when written right of its node (as the SVG template writes it)."""
+    wide = sum(CJK_WIDTH if ord(ch) > 0x2E80 else OTHER_WIDTH for ch in text)
+    left = x + r + 2
+    return left, y - LABEL_HEIGHT + 4, left + wide, y + 4
+
+
+def place_labels(candidates: list[tuple[str, float, float, float, str]]) -> set[str]:
+    """The nodes whose labels can be written without overlapping a label placed before them.
+
+    >>> sorted(place_labels([("a", 0, 0, 2, "甲乙丙"), ("b", 5, 2, 2, "丁"), ("c", 0, 40, 2, "戊")]))
+    ['a', 'c']
+    """
+    placed: list[tuple[float, float, float, float]] = []
+    chosen: set[str] = set()
+    for iri, x, y, r, text in candidates:
+        box = label_box(x, y, r, text)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+            continue
+        placed.append(box)
+        chosen.add(iri)
+    return chosen
 
 
 def _name(net: nx.Graph, iri: str) -> str:

@@ -75,7 +75,10 @@ def network_page(store: GraphStore, flt: NetworkFilter, *, link: Callable[[str],
     source = open_source(store)
     net = build_network(store, flt, source=source)
     figures, nodes = compute(net)
-    drawing, positions = draw(net, nodes, link=link)
+    # a larger canvas for a larger network, so that 500 nodes keep room between them
+    n = net.number_of_nodes()
+    width, height = (1200, 900) if n > 150 else (900, 640)
+    drawing, positions = draw(net, nodes, link=link, width=width, height=height, labels=40 if n > 150 else 25)
     by_iri = {f.iri: f for f in nodes}
     panels = []
     for year in network_years(net)[-MAX_YEAR_PANELS:] if len(network_years(net)) > 1 else []:
