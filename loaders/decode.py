@@ -33,7 +33,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, CData, NavigableString, Tag
 from charset_normalizer import from_bytes
 
 from loaders.script import to_simplified
@@ -324,6 +324,8 @@ def decode_html(data: bytes, path: Path) -> Decoded:
     lines = ["\t".join(" ".join(cell.split()) for cell in line.strip().split("\t"))
              for line in body.get_text().split("\n")]
     text = "\n".join(line for line in lines if line)
+    if not _cjk_count(text):
+        raise DecodeError(f"{path}: HTML page has no Chinese text")
     heading = soup.find(["h1"]) or soup.find("title")
     title = heading.get_text(" ", strip=True) if heading is not None else ""
     if title and title not in text and _cjk_count(title):
@@ -367,12 +369,16 @@ def _article_element(soup: BeautifulSoup) -> Tag | None:
         best = dense
 
 
+_TEXT = (NavigableString, CData)  # not comments, doctypes or processing instructions (as ``get_text``)
+
+
 def _cjk_counts(root: Tag) -> dict[int, int]:
     """CJK characters under every element of ``root`` (by ``id``), summed bottom-up."""
     tags = [root, *root.find_all(True)]
     counts: dict[int, int] = {}
     for tag in reversed(tags):  # children come after their parent in document order
-        counts[id(tag)] = sum(counts[id(c)] if isinstance(c, Tag) else _cjk_count(str(c)) for c in tag.contents)
+        counts[id(tag)] = sum(counts[id(c)] if isinstance(c, Tag) else _cjk_count(str(c)) if type(c) in _TEXT else 0
+                              for c in tag.contents)
     return counts
 
 
