@@ -112,3 +112,32 @@ def test_extract_file_reads_all_5000_activities(tmp_path: Path) -> None:
 
     case = next(c for c in CASES if c.name == "many.txt")
     assert extract_file(case.write(tmp_path)).activity_count == 5000
+
+
+LOADER_CRASH = "2023年上海市“质量月”活动情况\n黄浦区\n静安区\n一、开展质量宣传活动\n"  # adjacent district headings
+
+
+@pytest.mark.slow
+def test_qgkg_build_reports_a_loader_crash_in_one_line(tmp_path: Path, base_store: Path) -> None:
+    store = tmp_path / "store"
+    shutil.copytree(base_store, store, symlinks=True)
+    before = quads(store)
+    path = tmp_path / "districts.txt"
+    path.write_text(LOADER_CRASH, encoding="utf-8")
+    run = run_qgkg(["build", "-q", "--jobs", "1", "--store", str(store), str(path)], timeout=BUILD_TIMEOUT)
+    assert run.code == 3 and "Traceback" not in run.stderr
+    assert {line for line in run.stderr.splitlines() if line.startswith("error:")} == {
+        f"error: {path}: internal error in the loader (IndexError('list index out of range'))"}
+    assert quads(store) == before
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="graph/cli.py extract catches only QgkgError: a loader crash (here "
+                   "loaders/segment.py on adjacent district headings) prints a traceback instead of one line")
+def test_qgkg_extract_reports_a_loader_crash_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "districts.txt"
+    path.write_text(LOADER_CRASH, encoding="utf-8")
+    run = run_qgkg(["extract", str(path)], timeout=EXTRACT_TIMEOUT)
+    assert run.code == 1 and "Traceback" not in run.stderr
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and str(path) in errors[0]
