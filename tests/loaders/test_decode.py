@@ -223,3 +223,39 @@ def test_read_plan_file_pdf_without_text_layer_refused(tmp_path: Path) -> None:
     path.write_bytes(_pdf(b"0 0 m 100 100 l S"))
     with pytest.raises(DecodeError, match="PDF has no text layer"):
         read_plan_file(path)
+
+
+def test_read_plan_file_reads_utf8_cut_inside_its_last_character(tmp_path: Path) -> None:
+    path = tmp_path / "cut.txt"
+    path.write_bytes(SIMPLIFIED.encode() + "月".encode()[:2])
+    decoded = read_plan_file(path)
+    assert decoded.text == SIMPLIFIED and "last character cut off: 2 bytes dropped" in decoded.note
+
+
+def test_read_plan_file_drops_lone_surrogates_of_cesu_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "cesu.txt"
+    path.write_bytes("质量".encode() + b"\xed\xa0\x80" + "月活动".encode())
+    decoded = read_plan_file(path)
+    assert decoded.text == "质量月活动" and "lone surrogates" in decoded.note
+
+
+def test_read_plan_file_refuses_text_too_long_for_a_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "long.txt"
+    path.write_bytes(SIMPLIFIED.encode() * 10)
+    monkeypatch.setattr(loaders.decode, "MAX_TEXT_CHARS", 100)
+    with pytest.raises(DecodeError, match="text too large for one plan"):
+        read_plan_file(path)
+
+
+def test_decode_html_deep_nesting_keeps_the_text(tmp_path: Path) -> None:
+    path = tmp_path / "deep.html"
+    path.write_text("<html><body>" + "<div>" * 3000 + "<p>质量月活动安排</p>" + "</div>" * 3000 + "</body></html>",
+                    encoding="utf-8")
+    assert read_plan_file(path).text == "质量月活动安排"
+
+
+def test_decode_html_comments_are_not_text(tmp_path: Path) -> None:
+    path = tmp_path / "comment.html"
+    path.write_text("<html><body><div><!-- 质量月活动安排 --></div></body></html>", encoding="utf-8")
+    with pytest.raises(DecodeError, match="no Chinese text"):
+        read_plan_file(path)
