@@ -2,9 +2,10 @@
 
 Rules (each refusal is a one-line ``DecodeError`` naming the file and the reason):
 
-- Files larger than ``MAX_BYTES`` (``MAX_TEXT_BYTES`` for text and HTML) are refused before
-  they are read, and so is decoded text longer than ``MAX_TEXT_CHARS``: no plan is that long,
-  and extraction time grows with the text (about 10 s a million characters).
+- Files larger than ``MAX_BYTES`` (``MAX_TEXT_BYTES`` for HTML, 4 bytes a character of
+  ``MAX_TEXT_CHARS`` for text) are refused before they are read, and so is decoded text
+  longer than ``MAX_TEXT_CHARS``: no plan is that long, and extraction time grows with the
+  text (about 10 s a million characters).
 - ``.txt`` (and unknown extensions): a BOM (UTF-8, UTF-16, UTF-32) wins; then strict UTF-8;
   then UTF-16 without BOM when the NUL bytes fall on one side of every pair; then
   charset-normalizer, whose guess is checked by decoding strictly with the codec and all of
@@ -84,7 +85,7 @@ def read_plan_file(path: Path) -> Decoded:
     try:
         size = path.stat().st_size
         suffix = path.suffix.lower()
-        limit = MAX_BYTES if suffix in (".docx", ".pdf") else MAX_TEXT_BYTES
+        limit = _size_limit(suffix)
         if size > limit:
             raise DecodeError(f"{path}: file too large ({size} bytes, limit {limit})")
         data = path.read_bytes()
@@ -105,6 +106,15 @@ def read_plan_file(path: Path) -> Decoded:
             reason = str(exc).removeprefix(f"{path}: ")
             raise DecodeError(f"{path}: unknown extension {suffix or '(none)'!r} and not text ({reason})") from exc
     return finish(decoded, path)
+
+
+def _size_limit(suffix: str) -> int:
+    """Bytes a file may have: a plain-text file over 4 bytes a character can't hold a plan's text."""
+    if suffix in (".docx", ".pdf"):
+        return MAX_BYTES
+    if suffix in HTML_SUFFIXES:
+        return MAX_TEXT_BYTES
+    return min(MAX_TEXT_BYTES, 4 * MAX_TEXT_CHARS)
 
 
 def finish(decoded: Decoded, path: Path) -> Decoded:

@@ -241,8 +241,8 @@ def test_read_plan_file_drops_lone_surrogates_of_cesu_bytes(tmp_path: Path) -> N
 
 def test_read_plan_file_refuses_text_too_long_for_a_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "long.txt"
-    path.write_bytes(SIMPLIFIED.encode() * 10)
-    monkeypatch.setattr(loaders.decode, "MAX_TEXT_CHARS", 100)
+    path.write_bytes(SIMPLIFIED.encode() * 10)  # 3 bytes a character: under the size limit, over the text limit
+    monkeypatch.setattr(loaders.decode, "MAX_TEXT_CHARS", len(SIMPLIFIED) * 10 - 1)
     with pytest.raises(DecodeError, match="text too large for one plan"):
         read_plan_file(path)
 
