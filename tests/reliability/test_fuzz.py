@@ -102,7 +102,7 @@ def test_decode_html_raises_only_decode_error(parts: list[tuple[str, str]]) -> N
 def test_read_plan_file_docx_of_random_members_raises_only_decode_error(members: list[tuple[str, bytes]]) -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as archive:
-        for name, data in members:
+        for name, data in dict(members).items():  # one member per name
             archive.writestr(name, data)
     try:
         _read(buf.getvalue(), ".docx")
