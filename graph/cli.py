@@ -130,10 +130,8 @@ def run_build(settings: Settings, targets: list[Path], *, clean: bool = False, j
         bar["bar"] = tqdm(total=n, unit="file", desc="extracting", disable=quiet or n == 0, file=sys.stderr)
 
     def progress(result: Any) -> None:
-        if "bar" in bar:
+        if "bar" in bar:  # errors are listed once, in the summary
             bar["bar"].update(1)
-            if result.error:
-                bar["bar"].write(f"error: {result.error}", file=sys.stderr)
 
     try:
         return do_build(settings.store, targets, base=settings.base, clean=clean, jobs=jobs,
@@ -191,6 +189,10 @@ def extract(paths: tuple[Path, ...], fmt: str, base: str | None) -> None:
         except QgkgError as exc:
             failures.append(str(exc))
             click.echo(f"error: {exc}", err=True)
+            continue
+        except Exception as exc:  # a loader bug: one line naming the file, as build reports it
+            failures.append(f"{path}: internal error in the loader ({exc!r})")
+            click.echo(f"error: {failures[-1]}", err=True)
             continue
         for plan in ex.plans:
             g = dataset.graph(URIRef(plan.iri))

@@ -21,7 +21,11 @@ NUMERALS = "一二三四五六七八九十"
 # A marker may follow a few characters of GBK-offset damage ("?�2.开展…"): the "?" and up to three
 # garbage characters before it are tolerated (a guess from the bench generator's damage).
 _DAMAGE = r"(?:[?？][^0-9０-９\n]{0,3}?)?"
-_ITEM = re.compile(r"^" + _DAMAGE + r"([0-9０-９]{1,2})\s*[.、．]\s*|^[（(]([0-9０-９]{1,2})[）)]\s*")
+# Up to four digits (plans of thousands of items exist in merged reports); a "." followed by a digit
+# is a decimal or a date (2022.9.1), not a marker.
+_ITEM = re.compile(
+    r"^" + _DAMAGE + r"([0-9０-９]{1,4})\s*(?:[、．]|\.(?![0-9０-９]))\s*|^[（(]([0-9０-９]{1,4})[）)]\s*"
+)
 _SUB = re.compile(r"^[（(]([一二三四五六七八九十]{1,3})[）)]\s*")
 _TOP = re.compile(r"^([一二三四五六七八九十]{1,3})、\s*")
 _ENUM = re.compile(r"([一二三四五六七八九十]{1,3})是")
@@ -436,6 +440,10 @@ def segment_district_report(text: str) -> list[Segment]:
     for n, head in enumerate(heads):
         stop = heads[n + 1] if n + 1 < len(heads) else len(lines)
         body = lines[head + 1: stop]
+        if not body:  # a heading followed at once by another: no event to read, said as a warning
+            segments.append(_segment(_Block("unrecognised", [lines[head]], marker=lines[head].text,
+                                            note=f"district heading {lines[head].text} without an event"), None))
+            continue
         title_seg = _segment(_Block("activity", body[:1]), None)
         rest = _segment(_Block("activity", body[1:]), None) if len(body) > 1 else None
         parts = title_seg.parts + (tuple((a, b, "\n" if i == 0 else j) for i, (a, b, j) in enumerate(rest.parts))

@@ -104,9 +104,6 @@ def test_qgkg_build_answers_bad_input_and_keeps_plans(case: BadFile, tmp_path: P
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="loaders/segment.py: _ITEM reads 1-2 digit markers, so items 100-5000 are "
-                   "folded into item 99 (99 activities found); the marker needs up to 4 digits when it continues "
-                   "the numbering")
 def test_extract_file_reads_all_5000_activities(tmp_path: Path) -> None:
     from loaders.plan import extract_file
 
@@ -114,30 +111,28 @@ def test_extract_file_reads_all_5000_activities(tmp_path: Path) -> None:
     assert extract_file(case.write(tmp_path)).activity_count == 5000
 
 
-LOADER_CRASH = "2023年上海市“质量月”活动情况\n黄浦区\n静安区\n一、开展质量宣传活动\n"  # adjacent district headings
+ADJACENT_HEADINGS = "2023年上海市“质量月”活动情况\n黄浦区\n静安区\n一、开展质量宣传活动\n"  # once a loader crash
 
 
 @pytest.mark.slow
-def test_qgkg_build_reports_a_loader_crash_in_one_line(tmp_path: Path, base_store: Path) -> None:
+def test_qgkg_build_loads_adjacent_district_headings_with_a_warning(tmp_path: Path, base_store: Path) -> None:
+    """A district heading with no event of its own is a warning, not a crash, and the rest is loaded."""
     store = tmp_path / "store"
     shutil.copytree(base_store, store, symlinks=True)
     before = quads(store)
     path = tmp_path / "districts.txt"
-    path.write_text(LOADER_CRASH, encoding="utf-8")
+    path.write_text(ADJACENT_HEADINGS, encoding="utf-8")
     run = run_qgkg(["build", "-q", "--jobs", "1", "--store", str(store), str(path)], timeout=BUILD_TIMEOUT)
-    assert run.code == 3 and "Traceback" not in run.stderr
-    assert {line for line in run.stderr.splitlines() if line.startswith("error:")} == {
-        f"error: {path}: internal error in the loader (IndexError('list index out of range'))"}
-    assert quads(store) == before
+    assert run.code == 0 and "Traceback" not in run.stderr, run.stderr
+    assert "district heading 黄浦区 without an event" in run.stdout
+    assert before < quads(store)
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="graph/cli.py extract catches only QgkgError: a loader crash (here "
-                   "loaders/segment.py on adjacent district headings) prints a traceback instead of one line")
-def test_qgkg_extract_reports_a_loader_crash_in_one_line(tmp_path: Path) -> None:
+def test_qgkg_extract_loads_adjacent_district_headings_with_a_warning(tmp_path: Path) -> None:
     path = tmp_path / "districts.txt"
-    path.write_text(LOADER_CRASH, encoding="utf-8")
+    path.write_text(ADJACENT_HEADINGS, encoding="utf-8")
     run = run_qgkg(["extract", str(path)], timeout=EXTRACT_TIMEOUT)
-    assert run.code == 1 and "Traceback" not in run.stderr
-    errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1 and str(path) in errors[0]
+    assert run.code == 0 and "Traceback" not in run.stderr
+    warnings = [line for line in run.stderr.splitlines() if line.startswith("warning:")]
+    assert any("without an event" in w and path.name in w for w in warnings)
