@@ -396,10 +396,46 @@ def realign_gbk_offset(text: str) -> tuple[str, list[str]]:
     return new, [f"GBK mojibake realigned: {runs} runs, {lost} characters lost (marked \ufffd)"]
 
 
+# A page that lost its line breaks (a scraped article flattened into one paragraph) still shows
+# where its items begin: a numbered or (一)-marker right after the end of a sentence. Only long
+# lines holding several such markers are split, so ordinary prose is never touched (a guess
+# about unseen layouts, made general: any line over LONG_LINE characters with MIN_INLINE markers).
+LONG_LINE = 400
+MIN_INLINE = 3
+_INLINE_MARKER = re.compile(
+    r"(?<=[。；;！!)）])[ \t\u3000]*(?=(?:\d{1,4}[、．]|\d{1,4}\.(?!\d)|[（(][一二三四五六七八九十]{1,3}[)）]|"
+    r"[一二三四五六七八九十]{1,3}、))"
+)
+
+
+def restore_line_breaks(text: str) -> tuple[str, list[str]]:
+    r"""Move item markers that follow a sentence end or a ")" inside a long line to the start of a line.
+
+    >>> restore_line_breaks("活动如下。1." + "开展质量宣传活动，" * 50 + "。2.举办论坛。3.开展培训。")[1]
+    ['line breaks restored before item markers: 3']
+    >>> restore_line_breaks("1.开展活动。\n2.举办论坛。")
+    ('1.开展活动。\n2.举办论坛。', [])
+    """
+    count = 0
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if len(line) < LONG_LINE:
+            continue
+        marks = list(_INLINE_MARKER.finditer(line))
+        if len(marks) < MIN_INLINE - 1:
+            continue
+        lines[i], n = _INLINE_MARKER.subn("\n", line)
+        count += n
+    if not count:
+        return text, []
+    return "\n".join(lines), [f"line breaks restored before item markers: {count}"]
+
+
 STEPS: tuple[Repair, ...] = (
     normalise_controls,
     realign_gbk_offset,
     strip_pinyin_glosses,
+    restore_line_breaks,
     normalise_whitespace,
 )
 

@@ -146,3 +146,32 @@ def test_repair_clean_simplified_plan_unchanged_but_spaces(name: str) -> None:
     text, notes = repair(raw)
     assert [line.strip() for line in raw.splitlines()] == text.splitlines()
     assert all(note.startswith("spaces normalised") for note in notes)
+
+
+def test_restore_line_breaks_on_a_flattened_real_plan() -> None:
+    """Shanghai 2021 with every line break lost: its 20 items start lines again."""
+    from importlib.resources import files
+
+    from loaders.repair import restore_line_breaks
+
+    text = files("qgkg_corpus").joinpath("plans/shanghai-2021-plan.txt").read_text(encoding="utf-8")
+    flat = text.replace("\n", "")
+    restored, notes = restore_line_breaks(flat)
+    assert notes == ["line breaks restored before item markers: 20"]
+    assert [line.split(".", 1)[0] for line in restored.splitlines()[1:]] == [str(n) for n in range(1, 21)]
+    assert restore_line_breaks(restored) == (restored, [])  # idempotent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1.开展活动。\n2.举办论坛。",  # lines intact
+        "增长2.5倍。" * 100,  # a decimal is not a marker
+        "第一段。" * 200,  # long prose without markers
+    ],
+    ids=["intact", "decimal", "prose"],
+)
+def test_restore_line_breaks_leaves_other_text_alone(text: str) -> None:
+    from loaders.repair import restore_line_breaks
+
+    assert restore_line_breaks(text) == (text, [])
