@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -140,7 +141,9 @@ def place_iri(place: Place, base: str) -> URIRef:
     return iris.district(parent.slug if parent else "cn", place.slug, base)
 
 
+@lru_cache(maxsize=1)
 def _programme_labels() -> dict[str, tuple[Literal, ...]]:
+    """The programmes' labels by code, read once from ``ontology/programmes.ttl``."""
     from importlib.resources import files
 
     try:
