@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
-from loaders.segment import _ENUM, _ITEM, _SUB, Segment, dept_name
+from loaders.segment import _ENUM, _ITEM, _SUB, Segment, dept_name, item_number, split_lines
 
 ORG_SUFFIXES = ("办公室", "委员会", "领导小组", "小组", "总局", "总署", "局", "委", "部", "会", "协会", "联合会",
                 "中心", "院", "所", "厅", "署", "集团", "政府", "机构", "组织", "单位", "公司", "部门", "团",
@@ -362,29 +362,36 @@ def programmes_in(text: str) -> list[str]:
 
 
 # -- self-checks ---------------------------------------------------------------------------------
-# Item markers at the start of a line, by the layout that produced the activities. The count is
-# taken on the text itself, independently of how the segmenter split it, so that a merged or a
-# lost item shows as a difference between items seen and activities extracted.
-_ITEM_MARKERS = {
-    "numbered": re.compile(r"^[ \t]*(?:[（(][一二三四五六七八九十]+[)）][ \t]*)?\d{1,3}[ \t]*[.、．](?!\d)", re.M),
-    "chinese_sections": re.compile(r"^[ \t]*[（(][一二三四五六七八九十]+[)）]", re.M),
-    "enumeration": re.compile(r"(?:^|[。；;])[ \t]*[一二三四五六七八九十]+是", re.M),
-}
+# Item markers at the start of a line, recognised line by line with the segmenter's own marker
+# rules (damaged markers such as "?�16." included) but without its assembly of lines into items,
+# so that a merged, split or lost item shows as a difference between items seen and activities.
+_SECTION_MARKER = re.compile(r"^[?？]?.{0,2}?[（(][一二三四五六七八九十]{1,3}[)）]")
 # Parts of a plan whose numbered lines are not activities by design (slogan lists, attachments,
 # requirements, contacts, the signature).
 _NOT_ITEMS = ("slogans", "attachments", "requirements", "contacts", "signature", "addressee")
 
 
+def _is_item_line(text: str, layout: str) -> bool:
+    if layout == "numbered":
+        return item_number(text) is not None
+    if layout == "chinese_sections":
+        return _SECTION_MARKER.match(text) is not None
+    return bool(layout == "enumeration" and _ENUM.match(text))
+
+
 def count_items_seen(text: str, layout: str, segments: list[Segment]) -> int | None:
-    """Item markers found at line starts of ``text`` outside the named non-activity parts.
+    """Item marker lines of ``text`` outside the named non-activity parts.
 
     Returns None for layouts whose items have no marker of their own (reports, department lines).
 
-    >>> count_items_seen("前言\\n1.开展活动。\\n2.举办论坛。\\n", "numbered", [])
+    >>> count_items_seen("前言\\n1.开展活动。\\n?�2.举办论坛。\\n", "numbered", [])
     2
     """
-    pattern = _ITEM_MARKERS.get(layout)
-    if pattern is None:
+    if layout not in ("numbered", "chinese_sections", "enumeration"):
         return None
     excluded = [(s.start, s.end) for s in segments if s.kind in _NOT_ITEMS]
-    return sum(1 for m in pattern.finditer(text) if not any(a <= m.start() < b for a, b in excluded))
+    return sum(
+        1
+        for line in split_lines(text)
+        if _is_item_line(line.text, layout) and not any(a <= line.start < b for a, b in excluded)
+    )
