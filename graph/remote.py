@@ -149,6 +149,10 @@ def _group_braces(sparql: str) -> list[int]:
         before = blanked[:at].rstrip()
         if re.search(r"\bVALUES\s*(?:[?$]\w+|\([^()]*\))$", before, re.IGNORECASE):
             continue
+        if re.search(r"\b(?:OPTIONAL|MINUS)$", before, re.IGNORECASE):
+            # the group is the right side of a left join (or a minus): the binding reaches it
+            # through the join, and a VALUES inside would make the engine evaluate it unbound first
+            continue
         if re.match(r"\s*SELECT\b", blanked[at + 1 :], re.IGNORECASE):
             continue
         found.append(at)
