@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import re
+import threading
+from collections import OrderedDict
+from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 
@@ -25,11 +28,37 @@ def request_filter() -> NetworkFilter:
                                min_weight=args.get("min_weight") or 1, collective=args.get("collective", "1"))
 
 
+# Network pages by (store version, filter): a version never changes, so a page computed once is
+# served again from memory (the whole-corpus page takes seconds at 1,000 plans; a city-year ~10 ms).
+_PAGES: OrderedDict[tuple[str, NetworkFilter], Any] = OrderedDict()
+_PAGES_LOCK = threading.Lock()
+PAGE_CACHE_SIZE = 64
+
+
+def cached_network_page(flt: NetworkFilter) -> Any:
+    """The network page of ``flt`` on the current store version, computed once per version."""
+    st = store()
+    version = getattr(st, "version", None)
+    if version is None:  # a remote store can change under us: no cache
+        return network_page(st, flt, link=entity_href)
+    key = (str(version), flt)
+    with _PAGES_LOCK:
+        if key in _PAGES:
+            _PAGES.move_to_end(key)
+            return _PAGES[key]
+    page = network_page(st, flt, link=entity_href)
+    with _PAGES_LOCK:
+        _PAGES[key] = page
+        while len(_PAGES) > PAGE_CACHE_SIZE:
+            _PAGES.popitem(last=False)
+    return page
+
+
 @bp.get("/network")
 def network() -> str:
     """The drawn network, its figures, the years' small multiples and the agency × programme table."""
     flt = request_filter()
-    page = network_page(store(), flt, link=entity_href)
+    page = cached_network_page(flt)
     return render_template("network/network.html", page=page, params=flt.params(),
                            formats=FORMATS, heat=heat_class, link=entity_href)
 

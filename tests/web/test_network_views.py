@@ -109,3 +109,18 @@ def test_programmes_page_heat_map(client: FlaskClient) -> None:
 def test_network_page_form_keeps_the_city_selected(client: FlaskClient, city: str) -> None:
     html = client.get(f"/network?city={city}&year=2021").get_data(as_text=True)
     assert re.search(r'<option value="上海市"\s+selected>', html), city
+
+
+def test_network_page_is_computed_once_per_store_version(tmp_path: Path) -> None:
+    """A repeated page comes from the cache; a new store version is computed afresh."""
+    root = tmp_path / "store"
+    write_version(root, PLANS)
+    client = create_app({"STORE": root, "TESTING": True}).test_client()
+    first = client.get("/network").get_data(as_text=True)
+    assert client.get("/network").get_data(as_text=True) == first
+    assert first.count("<circle") > 7  # the drawing and the years' small multiples
+    jinan = {k for k in PLANS if "jinan" in k}
+    write_version(root, {k: v for k, v in PLANS.items() if k not in jinan}, previous_removed=jinan)
+    after = client.get("/network").get_data(as_text=True)
+    svg = after[after.index("<svg"): after.index("</svg>")]
+    assert svg.count("<circle") == 5  # Jinan's two agencies are gone
