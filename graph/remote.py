@@ -29,6 +29,7 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
+from graph.bind import inject_values
 from graph.formats import RdfFormat
 from graph.store import PREFIXES, GraphStore
 from qgkg.config import Settings
@@ -102,89 +103,6 @@ def endpoints_of(settings: Settings) -> Endpoints:
 
 
 # --- substitutions -------------------------------------------------------------------------------
-
-_SKIP = re.compile(
-    r"""'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|<[^<>\s]*>|\#[^\n]*""",
-    re.DOTALL,
-)
-_STRUCTURE = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE|WHERE)\b|[{}]", re.IGNORECASE)
-
-
-def _outer_where_brace(sparql: str) -> int:
-    """Offset of the ``{`` that opens the outermost WHERE group (after a CONSTRUCT template)."""
-    blanked = _SKIP.sub(lambda m: " " * len(m.group(0)), sparql)
-    form = ""
-    depth = 0
-    template_done = False
-    where_seen = False
-    for m in _STRUCTURE.finditer(blanked):
-        token = m.group(0).upper()
-        if token == "{":
-            if depth == 0 and (where_seen or form != "CONSTRUCT" or template_done):
-                return m.start()
-            depth += 1
-        elif token == "}":
-            depth -= 1
-            if depth == 0 and form == "CONSTRUCT":
-                template_done = True
-        elif depth == 0:
-            if token == "WHERE":
-                where_seen = True
-            elif not form:
-                form = token
-    raise QueryError("cannot bind parameters: the query has no WHERE group")
-
-
-def _group_braces(sparql: str) -> list[int]:
-    """Offsets of the ``{`` of every group graph pattern of the query (WHERE clause and below).
-
-    Skipped: a CONSTRUCT template, ``VALUES`` data blocks, and a group that only holds a
-    sub-SELECT (whose own WHERE group is listed instead).
-    """
-    blanked = _SKIP.sub(lambda m: " " * len(m.group(0)), sparql)
-    start = _outer_where_brace(sparql)
-    found = []
-    for m in re.finditer(r"\{", blanked[start:]):
-        at = start + m.start()
-        before = blanked[:at].rstrip()
-        if re.search(r"\bVALUES\s*(?:[?$]\w+|\([^()]*\))$", before, re.IGNORECASE):
-            continue
-        if re.search(r"\b(?:OPTIONAL|MINUS)$", before, re.IGNORECASE):
-            # the group is the right side of a left join (or a minus): the binding reaches it
-            # through the join, and a VALUES inside would make the engine evaluate it unbound first
-            continue
-        if re.match(r"\s*SELECT\b", blanked[at + 1 :], re.IGNORECASE):
-            continue
-        found.append(at)
-    return found
-
-
-def inject_values(sparql: str, substitutions: Mapping[ox.Variable, Any]) -> str:
-    """Emulate pyoxigraph ``substitutions`` on a remote server: ``VALUES`` at the top of every group.
-
-    Joining a one-row ``VALUES`` into every group (sub-SELECTs included) binds the
-    variable wherever it is in scope, as SEP-0007's substitution does; it differs only
-    for ``MINUS`` groups that share no other variable, and for ``BIND … AS`` the variable.
-
-    >>> inject_values("SELECT ?x WHERE { ?x ?p ?city }", {ox.Variable("city"): ox.NamedNode("http://e/c")})
-    'SELECT ?x WHERE { VALUES ?city { <http://e/c> } ?x ?p ?city }'
-    """
-    if not substitutions:
-        return sparql
-    values = " ".join(f"VALUES ?{var.value} {{ {term} }}" for var, term in substitutions.items())
-    try:
-        braces = _group_braces(sparql)
-    except QueryError:
-        if re.match(r"\s*(PREFIX|BASE|DESCRIBE)\b", sparql, re.IGNORECASE) and re.search(
-            r"\bDESCRIBE\b", sparql, re.IGNORECASE
-        ):
-            return f"{sparql.rstrip()} WHERE {{ {values} }}"
-        raise
-    out = sparql
-    for at in reversed(braces):
-        out = f"{out[: at + 1]} {values}{out[at + 1 :]}"
-    return out
-
 
 # --- HTTP ------------------------------------------------------------------------------------------
 

@@ -82,7 +82,7 @@ def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
     sparql = job.sparql
     if job.substitutions:
         # bound as VALUES, as GraphStore.raw_query does (pyoxigraph's substitutions need projected variables)
-        from graph.remote import inject_values
+        from graph.bind import inject_values
 
         sparql = inject_values(sparql, {ox.Variable(k): v for k, v in job.substitutions})
     started = time.perf_counter()

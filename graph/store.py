@@ -332,7 +332,7 @@ class EmbeddedStore(GraphStore):
             # Bound as one-row VALUES joined into every group, the same way as on a remote
             # store, so both backends give the same answers. pyoxigraph's own ``substitutions``
             # would need every bound variable in the SELECT projection.
-            from graph.remote import inject_values
+            from graph.bind import inject_values
 
             sparql = inject_values(sparql, substitutions)
         try:

@@ -16,10 +16,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from graph.bind import inject_values
 from graph.build import build
 from graph.formats import RdfFormat
 from graph.queries import canned_queries
-from graph.remote import RemoteStore, build_remote, derive_endpoints, inject_values
+from graph.remote import RemoteStore, build_remote, derive_endpoints
 from graph.store import EmbeddedStore, bind_params
 from qgkg.config import Settings
 from qgkg.errors import QueryError, StoreError
