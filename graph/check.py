@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from typing import Any
-
-from rdflib import Graph
 
 from graph.store import GraphStore, open_store, reference_graph_iri
 from qgkg.config import Settings
@@ -49,17 +48,18 @@ def reference_graph_text(store: GraphStore) -> str:
 
 
 def validate_store(settings: Settings, *, jobs: int | None = None) -> dict[str, Any]:
-    """Validate every plan graph (with its context) and the reference graph; reports by graph IRI."""
-    from graph.validate import validate_many
+    """Validate every plan graph (with its context) and the reference graph; reports by graph IRI.
+
+    Plan graphs are read from the store one at a time and streamed to the worker processes, so
+    memory does not grow with the corpus (10,000 plans are never held at once).
+    """
+    from graph.validate import validate_stream
 
     store = open_store(settings)
     plans = [row["g"].value for row in store.select_query(_PLANS)]
-    items: list[tuple[str, Graph]] = []
-    for plan in plans:
-        g = Graph()
-        g.parse(data=plan_graph_with_context(store, plan), format="nt")
-        items.append((plan, g))
-    ref = Graph()
-    ref.parse(data=reference_graph_text(store), format="nt")
-    items.append((reference_graph_iri(store.base), ref))
-    return validate_many(items, jobs=jobs or os.cpu_count() or 1, base=settings.base)
+    ref = reference_graph_iri(store.base)
+    items = itertools.chain(
+        ((plan, plan_graph_with_context(store, plan)) for plan in plans),
+        [(ref, reference_graph_text(store))],
+    )
+    return dict(validate_stream(items, jobs=jobs or os.cpu_count() or 1, base=settings.base))

@@ -7,8 +7,9 @@ plans over worker processes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -151,6 +152,30 @@ def _validate_ntriples(name: str, ntriples: str, base: str) -> ValidationReport:
     return validate_graph(graph, base=base)
 
 
+def validate_stream(items: Iterable[tuple[str, str]], *, jobs: int, base: str = DEFAULT_BASE,
+                    window: int | None = None) -> Iterator[tuple[str, ValidationReport]]:
+    """Validate ``(name, N-Triples)`` items in ``jobs`` worker processes; yield reports in input order.
+
+    At most ``window`` items (default ``4 × jobs``) are in flight, so memory stays bounded
+    whatever the number of items: a corpus of 10,000 plans is never held at once.
+    """
+    if jobs <= 1:
+        for name, text in items:
+            yield name, _validate_ntriples(name, text, base)
+        return
+    window = window or 4 * jobs
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pending: deque[tuple[str, Future[ValidationReport]]] = deque()
+        for name, text in items:
+            pending.append((name, pool.submit(_validate_ntriples, name, text, base)))
+            if len(pending) >= window:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
+
+
 def validate_many(graphs: Iterable[tuple[str, Graph]], *, jobs: int,
                   base: str = DEFAULT_BASE) -> dict[str, ValidationReport]:
     """Validate named graphs (e.g. one per plan) in ``jobs`` worker processes; reports by name.
@@ -160,7 +185,5 @@ def validate_many(graphs: Iterable[tuple[str, Graph]], *, jobs: int,
     items = list(graphs)
     if jobs <= 1 or len(items) <= 1:
         return {name: validate_graph(graph, base=base) for name, graph in items}
-    payload = [(name, graph.serialize(format="nt")) for name, graph in items]
-    with ProcessPoolExecutor(max_workers=min(jobs, len(payload))) as pool:
-        futures = [pool.submit(_validate_ntriples, name, text, base) for name, text in payload]
-        return {name: future.result() for (name, _), future in zip(payload, futures)}
+    payload = ((name, graph.serialize(format="nt")) for name, graph in items)
+    return dict(validate_stream(payload, jobs=min(jobs, len(items)), base=base))
