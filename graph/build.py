@@ -237,7 +237,7 @@ def build(
         report.warnings = [w for r in good for w in r.warnings]
         report.files_extracted = len(good)
 
-        static_digest = hashlib.sha256(_static_reference_text().encode("utf-8")).hexdigest()
+        static_digest = _static_digest()
         if previous is not None and not good and old_manifest.get("static_sha256") == static_digest:
             # nothing to change: the current version stays current
             counts = old_manifest.get("counts", {})
@@ -364,6 +364,11 @@ def _counted_quads(results: list[FileResult], sources: dict[str, dict[str, Any]]
             entry["triples"] += len(seen)
 
 
+def _static_digest() -> str:
+    """SHA-256 of the ontology and programme scheme, to tell when the reference graph needs them again."""
+    return hashlib.sha256(_static_reference_text().encode("utf-8")).hexdigest()
+
+
 def _static_reference_text() -> str:
     from ontology import ONTOLOGY_FILES, ontology_text
 
@@ -378,7 +383,7 @@ def _load_static_reference(
     Returns the entity subjects to merge again (all of them after a reload, the reference
     graph being cleared; none otherwise) and the reference graph's new size (None: unchanged).
     """
-    digest = hashlib.sha256(_static_reference_text().encode("utf-8")).hexdigest()
+    digest = _static_digest()
     if old_manifest.get("static_sha256") == digest:
         return set(), None
     ref = ox.NamedNode(reference_graph_iri(base))
@@ -466,7 +471,7 @@ def _manifest(sources: dict[str, dict[str, Any]], base: str, counts: dict[str, i
         "format": 1,
         "base": base,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "static_sha256": hashlib.sha256(_static_reference_text().encode("utf-8")).hexdigest(),
+        "static_sha256": _static_digest(),
         "sources": sources,
         "counts": counts,
     }

@@ -14,7 +14,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from graph.queries import get_query
-from graph.store import GraphStore, Value, reference_graph_iri, to_value
+from graph.store import GraphStore, Value, reference_graph_iri, solutions_to_rows
 
 STATS_FILE = "stats.json"
 QG = "https://w3id.org/qgkg/ontology#"
@@ -35,19 +35,6 @@ def read_stats(version: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data
-
-
-def _rows(result: Any) -> list[dict[str, Value]]:
-    names = [v.value for v in result.variables]
-    out = []
-    for solution in result:
-        row = {}
-        for n in names:
-            v = to_value(solution[n])
-            if v is not None:
-                row[n] = v
-        out.append(row)
-    return out
 
 
 def plan_rows(
@@ -123,16 +110,16 @@ def write_stats(version: Path, store: ox.Store, delta: Any) -> None:
         if delta.added:
             graphs = [ox.NamedNode(g) for g in sorted(delta.added)]
             graphs.append(ox.NamedNode(reference_graph_iri(delta.base)))
-            rows = _rows(store.query(get_query("stats_plans").text, default_graph=graphs))
-            prog = _rows(store.query(get_query("stats_plan_programmes").text, default_graph=graphs))
+            rows = solutions_to_rows(store.query(get_query("stats_plans").text, default_graph=graphs))
+            prog = solutions_to_rows(store.query(get_query("stats_plan_programmes").text, default_graph=graphs))
             plans.update(plan_rows(rows, prog))
     else:
         plans = plan_rows(
-            _rows(store.query(get_query("stats_plans").text, **union)),
-            _rows(store.query(get_query("stats_plan_programmes").text, **union)),
+            solutions_to_rows(store.query(get_query("stats_plans").text, **union)),
+            solutions_to_rows(store.query(get_query("stats_plan_programmes").text, **union)),
         )
-    kinds = _rows(store.query(get_query("stats_entities").text, **union))
-    programmes = _rows(store.query(get_query("stats_programmes").text, **union))
+    kinds = solutions_to_rows(store.query(get_query("stats_entities").text, **union))
+    programmes = solutions_to_rows(store.query(get_query("stats_programmes").text, **union))
     data = assemble(plans, kinds, programmes)
     tmp = Path(version) / f".{STATS_FILE}.{os.getpid()}"
     tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")

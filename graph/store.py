@@ -147,13 +147,13 @@ class GraphStore(ABC):
     def select_query(self, sparql: str, **params: object) -> list[dict[str, Value]]:
         """Run a SELECT; rows map variable names to ``Value`` (unbound variables are absent)."""
         result = self.raw_query(sparql, substitutions=_literal_subs(params))
-        return _solutions_to_rows(result)
+        return solutions_to_rows(result)
 
     def select(self, name: str, **params: object) -> list[dict[str, Value]]:
         """Run the canned query ``name`` (a ``graph/queries/*.rq`` file) with bound parameters."""
         query = get_query(name)
         result = self.raw_query(query.text, substitutions=bind_params(query, params))
-        return _solutions_to_rows(result)
+        return solutions_to_rows(result)
 
     def dicts(self, name: str, **params: object) -> list[dict[str, str]]:
         """Like ``select`` with every value as a string."""
@@ -197,7 +197,8 @@ def _literal_subs(params: Mapping[str, object]) -> dict[ox.Variable, Any]:
     return subs
 
 
-def _solutions_to_rows(result: Any) -> list[dict[str, Value]]:
+def solutions_to_rows(result: Any) -> list[dict[str, Value]]:
+    """SELECT solutions as rows of ``Value`` (unbound variables are absent)."""
     if not isinstance(result, ox.QuerySolutions):
         raise QueryError("expected a SELECT query")
     names = [v.value for v in result.variables]
