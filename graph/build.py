@@ -176,6 +176,7 @@ POST_BUILD_STEPS: list[tuple[str, str]] = [
     ("graph.stats", "write_stats"),
     ("graph.network", "write_network_cache"),
     ("graph.dumps", "write_dumps"),
+    ("graph.search_index", "write_search_index"),
 ]
 
 

@@ -152,8 +152,15 @@ class GraphStore(ABC):
     def select(self, name: str, **params: object) -> list[dict[str, Value]]:
         """Run the canned query ``name`` (a ``graph/queries/*.rq`` file) with bound parameters."""
         query = get_query(name)
+        rows = self.materialized(query, params)
+        if rows is not None:
+            return rows
         result = self.raw_query(query.text, substitutions=bind_params(query, params))
         return solutions_to_rows(result)
+
+    def materialized(self, query: CannedQuery, params: Mapping[str, object]) -> list[dict[str, Value]] | None:
+        """The answer to a canned query from tables written at build time, or None to run the SPARQL."""
+        return None
 
     def dicts(self, name: str, **params: object) -> list[dict[str, str]]:
         """Like ``select`` with every value as a string."""
@@ -307,6 +314,16 @@ class EmbeddedStore(GraphStore):
         except OSError as exc:
             raise StoreError(f"{version}: cannot open the store ({exc})") from exc
         self.manifest: dict[str, Any] = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+
+    def materialized(self, query: CannedQuery, params: Mapping[str, object]) -> list[dict[str, Value]] | None:
+        """Answer from the version's build-time tables (``graph.materialized``) when it can."""
+        try:
+            from graph.materialized import answer
+        except ModuleNotFoundError as exc:
+            if exc.name != "graph.materialized":
+                raise
+            return None
+        return answer(self.version, query, params)
 
     def is_stale(self) -> bool:
         """True when a newer build has become current since this view was opened."""
