@@ -1,23 +1,27 @@
 """Dumps of a store version: five formats, gzipped, each with its size, count and sha256.
 
-Dumps are written once per store version into ``VERSION/dumps/`` and described by
-``VERSION/dumps/dumps.json``; the same pass counts the statements per property and
-per class for the VoID description.
+Every named graph (each plan graph and the reference graph) is serialized once per
+format as a gzip member (``graph.dump_chunks``); a dump file is the concatenation of the
+members, served and exported straight from them (nothing is assembled on disk). The
+post-build step ``write_dumps`` keeps the previous version's members of the graphs a build
+did not touch and serializes only the graphs it wrote plus the reference graph, so its cost
+follows the change, not the store. JSON-LD is assembled the same way: its members are the
+graph objects of one top-level array, with the brackets and commas as members of their own.
 
-When they are written: a post-build step writes them at once when the store is
-small (at most ``EAGER_LIMIT`` statements, e.g. the bundled corpus, well under a
-second), so that a small incremental build stays fast; on a large store a dump
-takes minutes (10,000 plans: over a minute per format), so the post-build step
-leaves them out and the web app starts ``python -m graph.dumps VERSION`` in the
-background on the first request for a version that has none. A lock file makes
-sure one process writes them.
+``VERSION/dumps/dumps.json`` describes the files (size, statements, sha256 once known)
+and carries the VoID tallies (statements per property and class, entities), kept per
+graph in the chunk index and summed here. The sha256 of a whole file needs all its bytes,
+so it is computed on first request (``file_sha256``), or by the background process the
+web app starts, and cached as ``NAME.sha256``.
+
+A version without chunks (built before them, or by a build whose previous version had
+none) gets them from ``python -m graph.dumps VERSION`` in the background, under a lock.
 """
 
 from __future__ import annotations
 
 import fcntl
-import gzip
-import itertools
+import hashlib
 import json
 import os
 import subprocess
@@ -25,22 +29,31 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
-from graph.build import sha256_file
+from graph.dump_chunks import (
+    CHUNK_FORMATS,
+    INDEX_DB,
+    ChunkReport,
+    DumpReader,
+    GraphTally,
+    connect,
+    has_chunks,
+    iter_decompressed,
+    write_chunks,
+)
 from graph.formats import RdfFormat
-from graph.store import PREFIXES
+from graph.store import reference_graph_iri
 
-DUMP_FORMATS = (RdfFormat.NQ, RdfFormat.TRIG, RdfFormat.TTL, RdfFormat.NT, RdfFormat.JSONLD)
+DUMP_FORMATS = CHUNK_FORMATS
 DUMPS_DIR = "dumps"
 INDEX = "dumps.json"
 LOCK = "dumps.lock"
-EAGER_LIMIT = 200_000
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+INDEX_FORMAT = 2
 
 
 def dump_name(fmt: RdfFormat) -> str:
@@ -48,93 +61,184 @@ def dump_name(fmt: RdfFormat) -> str:
     return f"qgkg.{fmt.extension}.gz"
 
 
+DUMP_NAMES = {dump_name(f): f for f in DUMP_FORMATS}
+
+
 def read_index(version: Path) -> dict[str, Any] | None:
-    """The dumps index of a version, or None when its dumps are not written (yet)."""
+    """The dumps index of a version (with every sha256 known so far), or None when it has none yet."""
+    folder = Path(version) / DUMPS_DIR
     try:
-        data: dict[str, Any] = json.loads((Path(version) / DUMPS_DIR / INDEX).read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads((folder / INDEX).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    for f in data.get("files", []):
+        if not f.get("sha256"):
+            f["sha256"] = _cached_sha256(folder, f["name"])
     return data
 
 
-def _counted(quads: Iterator[ox.Quad], tally: dict[str, Any] | None) -> Iterator[ox.Quad]:
-    """Pass quads through, counting statements per property and class, and subjects, into ``tally``."""
-    for q in quads:
-        if tally is not None:
-            tally["n"] += 1
-            tally["properties"][q.predicate.value] += 1
-            if q.predicate.value == RDF_TYPE and isinstance(q.object, ox.NamedNode):
-                tally["classes"][q.object.value] += 1
-            if isinstance(q.subject, ox.NamedNode):
-                tally["subjects"].add(q.subject.value)
-        yield q
+def is_chunked(version: Path) -> bool:
+    """True when the version's dumps are served from per-graph chunks (not assembled files)."""
+    folder = Path(version) / DUMPS_DIR
+    return (folder / INDEX).is_file() and has_chunks(folder)
 
 
-def write_all(version: Path, store: ox.Store) -> dict[str, Any]:
-    """Write every dump of ``store`` into ``version/dumps`` and its index; return the index."""
+def open_dump(version: Path, name: str) -> DumpReader:
+    """A seekable reader over the gzip bytes of dump ``name`` of a chunked version."""
+    return DumpReader(Path(version) / DUMPS_DIR, DUMP_NAMES[name])
+
+
+def iter_dump_text(version: Path, fmt: RdfFormat) -> Iterator[bytes]:
+    """The decompressed text of a chunked version's dump, in blocks (memory stays flat)."""
+    return iter_decompressed(Path(version) / DUMPS_DIR, fmt)
+
+
+def _cached_sha256(folder: Path, name: str) -> str | None:
+    try:
+        text = (folder / f"{name}.sha256").read_text(encoding="ascii")
+    except OSError:
+        return None
+    return text.split()[0] if text.strip() else None
+
+
+def file_sha256(version: Path, name: str) -> str:
+    """The sha256 of a whole dump file, computed once (reading every byte) and cached beside the index."""
+    folder = Path(version) / DUMPS_DIR
+    known = _cached_sha256(folder, name)
+    if known:
+        return known
+    h = hashlib.sha256()
+    if (folder / name).is_file():  # an assembled file (versions written before chunks)
+        src: Any = (folder / name).open("rb")
+    else:
+        src = open_dump(version, name)
+    with src:
+        while block := src.read(1 << 20):
+            h.update(block)
+    digest = h.hexdigest()
+    tmp = folder / f".{name}.sha256.{os.getpid()}"
+    tmp.write_text(f"{digest}  {name}\n", encoding="ascii")
+    os.replace(tmp, folder / f"{name}.sha256")
+    return digest
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _previous_dumps(delta: Any) -> tuple[Path | None, dict[str, Any] | None]:
+    """The previous version's dumps folder and index, when it has chunks to reuse."""
+    previous = getattr(delta, "previous", None)
+    if previous is None:
+        return None, None
+    folder = Path(previous) / DUMPS_DIR
+    index = read_index(previous)
+    if index is None or index.get("format") != INDEX_FORMAT or not has_chunks(folder):
+        return None, None
+    return folder, index
+
+
+def _nonempty_default_graph(store: ox.Store) -> list[ox.DefaultGraph]:
+    quads = store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+    return [ox.DefaultGraph()] if next(iter(quads), None) is not None else []
+
+
+def write_version_dumps(
+    version: Path, store: ox.Store, *, base: str | None = None, delta: Any = None
+) -> dict[str, Any]:
+    """Write the chunks of ``version`` (reusing the previous version's when ``delta`` allows) and its index."""
     started = time.perf_counter()
     out_dir = Path(version) / DUMPS_DIR
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = []
-    void: dict[str, Any] = {}
-    for fmt in DUMP_FORMATS:
-        tally: dict[str, Any] | None = None
-        if fmt is RdfFormat.NQ:
-            tally = {"n": 0, "properties": Counter(), "classes": Counter(), "subjects": set()}
-        count = [0]
-
-        def quads(tally: dict[str, Any] | None = tally, count: list[int] = count) -> Iterator[Any]:
-            for q in _counted(iter(store.quads_for_pattern(None, None, None, None)), tally):
-                count[0] += 1
-                yield q if fmt.is_dataset else q.triple
-
-        target = out_dir / dump_name(fmt)
-        tmp = out_dir / f".{target.name}.{os.getpid()}.tmp"
-        with (
-            tmp.open("wb") as raw,
-            gzip.GzipFile(filename=target.name, fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz,
-        ):
-            prefixes = PREFIXES if fmt in (RdfFormat.TTL, RdfFormat.TRIG) else None
-            ox.serialize(quads(), gz, fmt.oxigraph, prefixes=prefixes)
-        os.replace(tmp, target)
-        digest = sha256_file(target)
-        (out_dir / f"{target.name}.sha256").write_text(f"{digest}  {target.name}\n", encoding="ascii")
-        files.append(
-            {
-                "name": target.name,
-                "format": fmt.value,
-                "media_type": fmt.media_type,
-                "size": target.stat().st_size,
-                "triples": count[0],
-                "sha256": digest,
-            }
-        )
-        if tally is not None:
-            void = {
-                "triples": tally["n"],
-                "entities": len(tally["subjects"]),
-                "properties": dict(tally["properties"].most_common()),
-                "classes": dict(tally["classes"].most_common()),
-            }
-    index = {
-        "format": 1,
-        "version": Path(version).name,
-        "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "seconds": round(time.perf_counter() - started, 3),
-        "files": files,
-        "void": void,
-    }
+    prev_dir, prev_index = _previous_dumps(delta)
+    graphs: list[ox.NamedNode | ox.DefaultGraph] = _nonempty_default_graph(store)
+    stale: set[str] = {""}
+    if prev_dir is not None and prev_index is not None:
+        base = base or delta.base
+        ref = ox.NamedNode(reference_graph_iri(str(base)))
+        graphs += [ref, *(ox.NamedNode(g) for g in delta.added)]
+        stale |= set(delta.removed) | set(delta.added) | {ref.value}
+    else:
+        graphs += list(store.named_graphs())
+    report, gone, added = write_chunks(
+        out_dir, store, graphs, segment=Path(version).name, previous=prev_dir, stale=stale
+    )
+    void = _void_totals(out_dir, prev_index.get("void") if prev_index else None, gone, added)
+    index = _index(version, report, void, time.perf_counter() - started)
     tmp_index = out_dir / f".{INDEX}.{os.getpid()}"
     tmp_index.write_text(json.dumps(index, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(tmp_index, out_dir / INDEX)
     return index
 
 
+def _void_totals(
+    out_dir: Path, previous: dict[str, Any] | None, gone: dict[str, GraphTally], added: dict[str, GraphTally]
+) -> dict[str, Any]:
+    """The VoID tallies: the previous totals minus the graphs dropped plus the graphs written."""
+    props: Counter[str] = Counter(previous.get("properties", {}) if previous else {})
+    classes: Counter[str] = Counter(previous.get("classes", {}) if previous else {})
+    triples = previous.get("triples", 0) if previous else 0
+    for sign, tallies in ((-1, gone.values()), (1, added.values())):
+        for t in tallies:
+            triples += sign * t.statements
+            props.update({k: sign * n for k, n in t.properties.items()})
+            classes.update({k: sign * n for k, n in t.classes.items()})
+    db = connect(out_dir / INDEX_DB, readonly=True)
+    try:
+        (owned,) = db.execute("SELECT COALESCE(SUM(owned), 0) FROM tally").fetchone()
+        (foreign,) = db.execute("SELECT COUNT(DISTINCT subject) FROM foreign_subject").fetchone()
+    finally:
+        db.close()
+    return {
+        "triples": triples,
+        "entities": owned + foreign,
+        "properties": {k: n for k, n in props.most_common() if n > 0},
+        "classes": {k: n for k, n in classes.most_common() if n > 0},
+    }
+
+
+def _index(version: Path, report: ChunkReport, void: dict[str, Any], seconds: float) -> dict[str, Any]:
+    from graph.dump_chunks import dump_pieces
+
+    folder = Path(version) / DUMPS_DIR
+    files = [
+        {
+            "name": dump_name(fmt),
+            "format": fmt.value,
+            "media_type": fmt.media_type,
+            "size": sum(p.length for p in dump_pieces(folder, fmt)),
+            "triples": void["triples"],
+            "sha256": None,
+        }
+        for fmt in DUMP_FORMATS
+    ]
+    return {
+        "format": INDEX_FORMAT,
+        "version": Path(version).name,
+        "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "seconds": round(seconds, 3),
+        "files": files,
+        "void": void,
+        "chunks": {
+            "graphs": report.graphs,
+            "written": report.written,
+            "reused": report.reused,
+            "segments_linked": report.segments_linked,
+            "segments_compacted": report.segments_compacted,
+            "bytes_written": report.bytes_written,
+        },
+    }
+
+
 def write_dumps(version: Path, store: ox.Store, delta: Any) -> None:
-    """Post-build step: write the dumps now when the store is small; a large store gets them lazily."""
-    quads = store.quads_for_pattern(None, None, None, None)
-    if sum(1 for _ in itertools.islice(quads, EAGER_LIMIT + 1)) <= EAGER_LIMIT:
-        write_all(version, store)
+    """Post-build step: serialize the graphs this build wrote and the reference graph; reuse the rest."""
+    write_version_dumps(version, store, base=getattr(delta, "base", None), delta=delta)
+
+
+def write_all(version: Path, store: ox.Store) -> dict[str, Any]:
+    """Write every chunk of ``store`` into ``version/dumps`` and its index (no reuse); return the index."""
+    return write_version_dumps(version, store)
+
+
+# --- lazily, in the background ---------------------------------------------------------------
 
 
 def dumps_state(version: Path) -> str:
@@ -153,19 +257,27 @@ def dumps_state(version: Path) -> str:
     return "missing"
 
 
+def _pending_hashes(version: Path) -> list[str]:
+    info = read_index(version)
+    return [] if info is None else [f["name"] for f in info["files"] if not f.get("sha256")]
+
+
 _started: set[str] = set()
 _started_lock = threading.Lock()
 
 
 def ensure_dumps(version: Path) -> str:
-    """Start writing the dumps of ``version`` in the background unless they exist or are being written."""
+    """Start the background process unless the dumps (and their sha256) exist or are being written.
+
+    Returns the state of the dumps themselves: ``ready`` as soon as they can be served.
+    """
     state = dumps_state(version)
-    if state != "missing":
+    if state == "running" or (state == "ready" and not _pending_hashes(version)):
         return state
     with _started_lock:
         key = str(version)
-        if key in _started and dumps_state(version) == "running":
-            return "running"
+        if key in _started:
+            return state if state == "ready" else "running"
         _started.add(key)
         proc = subprocess.Popen(
             [sys.executable, "-m", "graph.dumps", str(version)],
@@ -175,11 +287,11 @@ def ensure_dumps(version: Path) -> str:
             start_new_session=True,
         )
         threading.Thread(target=proc.wait, daemon=True).start()  # reap it when it ends
-    return "running"
+    return state if state == "ready" else "running"
 
 
-def run_locked(version: Path) -> int:
-    """Write the dumps of ``version`` under its lock (the background process)."""
+def run_locked(version: Path, *, hashes: Iterable[str] | None = None) -> int:
+    """Write the chunks of ``version`` if it has none, then the sha256 of each file (the background process)."""
     out_dir = Path(version) / DUMPS_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
     with (out_dir / LOCK).open("a") as fh:
@@ -189,6 +301,8 @@ def run_locked(version: Path) -> int:
             return 0
         if read_index(version) is None:
             write_all(Path(version), ox.Store.read_only(str(Path(version) / "oxigraph")))
+        for name in _pending_hashes(version) if hashes is None else hashes:
+            file_sha256(Path(version), name)
     return 0
 
 

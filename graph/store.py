@@ -365,7 +365,14 @@ class EmbeddedStore(GraphStore):
         return iter(self._store.quads_for_pattern(None, None, None, None))
 
     def dump(self, out: IO[bytes], fmt: RdfFormat) -> int:
-        """Stream the whole graph; triple formats get the union of all graphs."""
+        """Stream the whole graph; triple formats get the union of all graphs.
+
+        A version with per-graph dump chunks (``graph.dumps``) streams them, decompressed;
+        otherwise the store is serialized. Either way nothing grows with the dump.
+        """
+        streamed = _dump_from_chunks(self.version, out, fmt)
+        if streamed is not None:
+            return streamed
         counter = _Counter()
         if fmt.is_dataset:
             ox.serialize(counter.wrap(self.quads()), out, fmt.oxigraph, prefixes=PREFIXES)
@@ -377,6 +384,21 @@ class EmbeddedStore(GraphStore):
     def close(self) -> None:
         """Drop the handle (pyoxigraph closes on garbage collection)."""
         self._store = None  # type: ignore[assignment]
+
+
+def _dump_from_chunks(version: Path, out: IO[bytes], fmt: RdfFormat) -> int | None:
+    """Copy the version's dump chunks of ``fmt`` to ``out``; None when the version has none."""
+    from graph import dumps
+
+    if fmt not in dumps.DUMP_FORMATS or not dumps.is_chunked(version):
+        return None
+    info = dumps.read_index(version)
+    entry = next((f for f in (info or {}).get("files", []) if f["format"] == fmt.value), None)
+    if entry is None:
+        return None
+    for block in dumps.iter_dump_text(version, fmt):
+        out.write(block)
+    return int(entry["triples"])
 
 
 class _Counter:

@@ -1,0 +1,404 @@
+"""Per-graph dump chunks: each named graph serialized once per format, as a gzip member.
+
+A dump in N-Quads, N-Triples, TriG, Turtle or JSON-LD is the concatenation of one gzip
+member per graph (JSON-LD adds ``[``, ``,`` and ``]`` members around its graph objects), so a
+dump file is a valid multi-member gzip file and a build only serializes the graphs it changed.
+
+Layout inside ``VERSION/dumps/``::
+
+    chunks.sqlite        where each (graph, format) member lives, and each graph's VoID tally
+    segments/NAME.seg    members appended one after the other; a segment is written once by
+                         the build that named it and hard-linked into later versions
+
+A build copies the previous version's ``chunks.sqlite``, forgets the graphs it replaced,
+links the segments still in use (and copies the few live members out of segments that are
+mostly dead, so that dead bytes stay under half of what is kept) and appends the graphs it
+wrote, plus the reference graph, to a new segment.
+
+Entities (VoID ``void:entities``: distinct IRI subjects) are counted without a union of
+every subject: a plan graph's subjects are minted under its own IRI (the plan, its
+activities, fragments), and those *owned* subjects are counted per graph; every other
+subject (the reference graph's, or a plan's that is not under its IRI) is kept by name and
+counted once over all graphs. This is exact as long as an owned subject sits in one graph
+only, which the IRI scheme (docs/MODEL.md) guarantees and the tests check against the store.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import shutil
+import sqlite3
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import pyoxigraph as ox
+
+from graph.formats import RdfFormat
+from graph.store import PREFIXES
+
+CHUNK_FORMATS = (RdfFormat.NQ, RdfFormat.TRIG, RdfFormat.TTL, RdfFormat.NT, RdfFormat.JSONLD)
+INDEX_DB = "chunks.sqlite"
+SEGMENTS = "segments"
+COMPRESSLEVEL = 6
+DEFAULT_GRAPH_KEY = ""  # the default graph's key in the index (qgkg writes none, but a store may have one)
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_JSONLD_OPEN, _JSONLD_SEP, _JSONLD_CLOSE = (gzip.compress(b, mtime=0) for b in (b"[", b",\n", b"]\n"))
+_READ_BLOCK = 1 << 20
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS segment (name TEXT PRIMARY KEY, size INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS chunk (
+    graph TEXT NOT NULL, fmt TEXT NOT NULL, segment TEXT NOT NULL,
+    offset INTEGER NOT NULL, length INTEGER NOT NULL, PRIMARY KEY (graph, fmt));
+CREATE TABLE IF NOT EXISTS tally (
+    graph TEXT PRIMARY KEY, statements INTEGER NOT NULL, owned INTEGER NOT NULL,
+    properties TEXT NOT NULL, classes TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS foreign_subject (graph TEXT NOT NULL, subject TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS foreign_by_graph ON foreign_subject (graph);
+"""
+
+
+@dataclass
+class GraphTally:
+    """What one graph adds to the VoID description."""
+
+    statements: int = 0
+    owned: int = 0
+    foreign: set[str] = field(default_factory=set)
+    properties: Counter[str] = field(default_factory=Counter)
+    classes: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class ChunkReport:
+    """What writing the chunks of a version did (kept in the dumps index)."""
+
+    graphs: int
+    written: int
+    reused: int
+    segments_linked: int
+    segments_compacted: int
+    bytes_written: int
+
+
+def graph_key(graph: ox.NamedNode | ox.DefaultGraph) -> str:
+    """The index key of a graph: its IRI, or ``""`` for the default graph."""
+    return graph.value if isinstance(graph, ox.NamedNode) else DEFAULT_GRAPH_KEY
+
+
+def tally_quads(key: str, quads: list[ox.Quad]) -> GraphTally:
+    """Count one graph's statements per property and class, and its subjects (owned or not)."""
+    t = GraphTally(statements=len(quads))
+    prefix = key + "/"
+    owned: set[str] = set()
+    for q in quads:
+        p = q.predicate.value
+        t.properties[p] += 1
+        if p == RDF_TYPE and isinstance(q.object, ox.NamedNode):
+            t.classes[q.object.value] += 1
+        if isinstance(q.subject, ox.NamedNode):
+            s = q.subject.value
+            if key and (s == key or s.startswith(prefix)):
+                owned.add(s)
+            else:
+                t.foreign.add(s)
+    t.owned = len(owned)
+    return t
+
+
+def serialize_graph(quads: list[ox.Quad]) -> dict[RdfFormat, bytes]:
+    """One graph's statements in every chunk format, uncompressed (JSON-LD: its graph object only)."""
+    triples = [q.triple for q in quads]
+    out = {
+        RdfFormat.NQ: ox.serialize(quads, None, ox.RdfFormat.N_QUADS),
+        RdfFormat.NT: ox.serialize(triples, None, ox.RdfFormat.N_TRIPLES),
+        RdfFormat.TRIG: ox.serialize(quads, None, ox.RdfFormat.TRIG, prefixes=PREFIXES),
+        RdfFormat.TTL: ox.serialize(triples, None, ox.RdfFormat.TURTLE, prefixes=PREFIXES),
+    }
+    doc = ox.serialize(quads, None, ox.RdfFormat.JSON_LD).strip()
+    if not (doc.startswith(b"[") and doc.endswith(b"]")):
+        raise ValueError("JSON-LD serialization is not an array")  # pyoxigraph's documented shape
+    out[RdfFormat.JSONLD] = doc[1:-1]
+    for fmt, data in out.items():
+        if data and not data.endswith(b"\n") and fmt is not RdfFormat.JSONLD:
+            out[fmt] = data + b"\n"
+    return out
+
+
+def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """Open a chunk index (read-only ones are immutable: their version never changes)."""
+    if readonly:
+        return sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    db = sqlite3.connect(path)
+    db.executescript(_SCHEMA)
+    return db
+
+
+class SegmentWriter:
+    """Append gzip members to one new segment file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.name = path.stem
+        self.fh: IO[bytes] | None = None
+        self.size = 0
+
+    def append(self, member: bytes) -> tuple[int, int]:
+        """Write a member; return its (offset, length)."""
+        if self.fh is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.fh = self.path.open("wb")
+        offset = self.size
+        self.fh.write(member)
+        self.size += len(member)
+        return offset, len(member)
+
+    def close(self) -> None:
+        """Flush to disk (fsync: the version is switched to after this)."""
+        if self.fh is not None:
+            self.fh.flush()
+            os.fsync(self.fh.fileno())
+            self.fh.close()
+
+
+def _forget(db: sqlite3.Connection, keys: Iterable[str]) -> dict[str, GraphTally]:
+    """Drop graphs from the index; return their tallies (what they added to the totals)."""
+    import json
+
+    gone: dict[str, GraphTally] = {}
+    for key in keys:
+        row = db.execute("SELECT statements, owned, properties, classes FROM tally WHERE graph = ?", (key,)).fetchone()
+        if row is None:
+            continue
+        foreign = {s for (s,) in db.execute("SELECT subject FROM foreign_subject WHERE graph = ?", (key,))}
+        gone[key] = GraphTally(row[0], row[1], foreign, Counter(json.loads(row[2])), Counter(json.loads(row[3])))
+        for table in ("chunk", "tally", "foreign_subject"):
+            db.execute(f"DELETE FROM {table} WHERE graph = ?", (key,))  # noqa: S608 (fixed table names)
+    return gone
+
+
+def _record(db: sqlite3.Connection, key: str, t: GraphTally) -> None:
+    import json
+
+    db.execute(
+        "INSERT INTO tally VALUES (?, ?, ?, ?, ?)",
+        (key, t.statements, t.owned, json.dumps(t.properties), json.dumps(t.classes)),
+    )
+    db.executemany("INSERT INTO foreign_subject VALUES (?, ?)", [(key, s) for s in sorted(t.foreign)])
+
+
+def _carry_segments(db: sqlite3.Connection, old_dir: Path, new_dir: Path, writer: SegmentWriter) -> tuple[int, int]:
+    """Link the previous segments still in use; move live members out of mostly dead ones."""
+    linked = compacted = 0
+    live = dict(db.execute("SELECT segment, SUM(length) FROM chunk GROUP BY segment").fetchall())
+    for name, size in db.execute("SELECT name, size FROM segment").fetchall():
+        used = live.get(name, 0)
+        if used and used * 2 >= size:
+            (new_dir / SEGMENTS).mkdir(parents=True, exist_ok=True)
+            os.link(old_dir / SEGMENTS / f"{name}.seg", new_dir / SEGMENTS / f"{name}.seg")
+            linked += 1
+            continue
+        if used:
+            rows = db.execute("SELECT graph, fmt, offset, length FROM chunk WHERE segment = ?", (name,)).fetchall()
+            with (old_dir / SEGMENTS / f"{name}.seg").open("rb") as fh:
+                for key, fmt, offset, length in rows:
+                    fh.seek(offset)
+                    new_offset, _ = writer.append(fh.read(length))
+                    db.execute(
+                        "UPDATE chunk SET segment = ?, offset = ? WHERE graph = ? AND fmt = ?",
+                        (writer.name, new_offset, key, fmt),
+                    )
+            compacted += 1
+        db.execute("DELETE FROM segment WHERE name = ?", (name,))
+    return linked, compacted
+
+
+def write_chunks(
+    out_dir: Path,
+    store: ox.Store,
+    graphs: Iterable[ox.NamedNode | ox.DefaultGraph],
+    *,
+    segment: str,
+    previous: Path | None = None,
+    stale: Iterable[str] = (),
+) -> tuple[ChunkReport, dict[str, GraphTally], dict[str, GraphTally]]:
+    """Write the chunks of ``graphs`` into ``out_dir`` (a version's dumps folder).
+
+    With ``previous`` (an earlier version's dumps folder), its index is copied, the
+    ``stale`` graph keys (and those of ``graphs``) are dropped from it and its segments are
+    reused; otherwise the index starts empty. Returns the report and the tallies of the
+    graphs dropped and of those written, for updating the VoID totals.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    db_path = out_dir / INDEX_DB
+    tmp = out_dir / f".{INDEX_DB}.{os.getpid()}"
+    if previous is not None:
+        shutil.copyfile(previous / INDEX_DB, tmp)
+    db = connect(tmp)
+    todo = sorted(set(graphs), key=graph_key)
+    writer = SegmentWriter(out_dir / SEGMENTS / f"{segment}.seg")
+    try:
+        gone = _forget(db, set(stale) | {graph_key(g) for g in todo})
+        linked = compacted = 0
+        if previous is not None:
+            linked, compacted = _carry_segments(db, previous, out_dir, writer)
+        added: dict[str, GraphTally] = {}
+        for g in todo:
+            quads = list(store.quads_for_pattern(None, None, None, g))
+            if not quads:
+                continue
+            key = graph_key(g)
+            for fmt, data in serialize_graph(quads).items():
+                member = gzip.compress(data, compresslevel=COMPRESSLEVEL, mtime=0)
+                offset, length = writer.append(member)
+                db.execute("INSERT INTO chunk VALUES (?, ?, ?, ?, ?)", (key, fmt.value, writer.name, offset, length))
+            added[key] = tally_quads(key, quads)
+            _record(db, key, added[key])
+        writer.close()
+        if writer.size:
+            db.execute("INSERT INTO segment VALUES (?, ?)", (writer.name, writer.size))
+        (count,) = db.execute("SELECT COUNT(*) FROM tally").fetchone()
+        db.commit()
+    finally:
+        db.close()
+    os.replace(tmp, db_path)
+    report = ChunkReport(count, len(added), count - len(added), linked, compacted, writer.size)
+    return report, gone, added
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One gzip member of a dump: a range of a segment file, or bytes held here (JSON-LD's brackets)."""
+
+    length: int
+    segment: str = ""
+    offset: int = 0
+    data: bytes = b""
+
+
+def dump_pieces(dumps_dir: Path, fmt: RdfFormat) -> list[Piece]:
+    """The members of one format's dump, in graph order (the default graph, then by IRI)."""
+    db = connect(dumps_dir / INDEX_DB, readonly=True)
+    try:
+        rows = db.execute(
+            "SELECT segment, offset, length FROM chunk WHERE fmt = ? ORDER BY graph", (fmt.value,)
+        ).fetchall()
+    finally:
+        db.close()
+    pieces = [Piece(length, segment, offset) for segment, offset, length in rows]
+    if fmt is RdfFormat.JSONLD:
+        framed = [Piece(len(_JSONLD_OPEN), data=_JSONLD_OPEN)]
+        for i, p in enumerate(pieces):
+            if i:
+                framed.append(Piece(len(_JSONLD_SEP), data=_JSONLD_SEP))
+            framed.append(p)
+        framed.append(Piece(len(_JSONLD_CLOSE), data=_JSONLD_CLOSE))
+        pieces = framed
+    return pieces
+
+
+def has_chunks(dumps_dir: Path) -> bool:
+    """True when the folder holds a complete chunk index."""
+    return (dumps_dir / INDEX_DB).is_file()
+
+
+class DumpReader(io.RawIOBase):
+    """A seekable, read-only view of one dump file assembled from its members (nothing is copied)."""
+
+    def __init__(self, dumps_dir: Path, fmt: RdfFormat) -> None:
+        super().__init__()
+        self.dir = dumps_dir / SEGMENTS
+        self.pieces = dump_pieces(dumps_dir, fmt)
+        self.starts: list[int] = []
+        total = 0
+        for p in self.pieces:
+            self.starts.append(total)
+            total += p.length
+        self.size = total
+        self.pos = 0
+        self._fds: dict[str, int] = {}
+
+    def readable(self) -> bool:
+        """Always true."""
+        return True
+
+    def seekable(self) -> bool:
+        """Always true."""
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Move within the assembled file."""
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.size}[whence]
+        self.pos = max(0, base + offset)
+        return self.pos
+
+    def tell(self) -> int:
+        """The position in the assembled file."""
+        return self.pos
+
+    def readinto(self, buffer: Any) -> int:
+        """Fill ``buffer`` from the member under the current position (one member per call)."""
+        if self.pos >= self.size:
+            return 0
+        import bisect
+
+        i = bisect.bisect_right(self.starts, self.pos) - 1
+        piece, within = self.pieces[i], self.pos - self.starts[i]
+        n = min(len(buffer), piece.length - within)
+        if piece.segment:
+            data = os.pread(self._fd(piece.segment), n, piece.offset + within)
+        else:
+            data = piece.data[within : within + n]
+        buffer[: len(data)] = data
+        self.pos += len(data)
+        return len(data)
+
+    def _fd(self, segment: str) -> int:
+        fd = self._fds.get(segment)
+        if fd is None:
+            fd = self._fds[segment] = os.open(self.dir / f"{segment}.seg", os.O_RDONLY)
+        return fd
+
+    def close(self) -> None:
+        """Close the segment files."""
+        for fd in self._fds.values():
+            os.close(fd)
+        self._fds.clear()
+        super().close()
+
+
+def iter_decompressed(dumps_dir: Path, fmt: RdfFormat) -> Iterator[bytes]:
+    """The dump's text, member by member, in blocks of bounded size (memory does not grow with the dump)."""
+    seg_dir = dumps_dir / SEGMENTS
+    fds: dict[str, int] = {}
+    try:
+        for piece in dump_pieces(dumps_dir, fmt):
+            if not piece.segment:
+                yield zlib.decompress(piece.data, wbits=31)
+                continue
+            fd = fds.get(piece.segment)
+            if fd is None:
+                fd = fds[piece.segment] = os.open(seg_dir / f"{piece.segment}.seg", os.O_RDONLY)
+            z = zlib.decompressobj(wbits=31)
+            done = 0
+            while done < piece.length:
+                block = os.pread(fd, min(_READ_BLOCK, piece.length - done), piece.offset + done)
+                if not block:
+                    raise OSError(f"{seg_dir / piece.segment}.seg: truncated segment")
+                done += len(block)
+                yield z.decompress(block, _READ_BLOCK * 8)
+                while z.unconsumed_tail:
+                    yield z.decompress(z.unconsumed_tail, _READ_BLOCK * 8)
+            yield z.flush()
+    finally:
+        for fd in fds.values():
+            os.close(fd)
