@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.page_text import Segment, mark_mentions, mark_spans
+from graph.search_index import open_index
+from graph.search_index import search as search_index
 from graph.stats import read_stats
 from graph.store import EmbeddedStore, GraphStore, Value
 from loaders.script import to_simplified
@@ -201,7 +203,9 @@ class SearchPage:
     groups: tuple[tuple[str, tuple[tuple[Ref, str], ...]], ...] = field(
         default=()
     )  # kind → (resource, match)
-    total: int = 0
+    total: int = 0  # resources found (more than are shown when ``limited``)
+    found: dict[str, int] = field(default_factory=dict)  # kind → resources found (of which ``groups`` shows the best)
+    limited: bool = False  # True when some hits are not shown
 
 
 def _ref(iri: str, label: Value | str | None = None, en: Value | str | None = None) -> Ref:
@@ -474,20 +478,47 @@ SEARCH_KINDS = {
 }
 
 
+SEARCH_ORDER = ("plan", "agency", "activity", "programme", "city", "resource")
+SEARCH_LIMIT = 200  # rows of the SPARQL search; with the index, the best this many of each kind
+SEARCH_PER_KIND = 100
+
+
 def search_page(store: GraphStore, q: str) -> SearchPage:
-    """Resources with a label containing ``q`` (traditional input is converted to simplified first)."""
+    """Resources with a label containing ``q`` (traditional input is converted to simplified first).
+
+    Answered from the version's full-text index (``graph.search_index``) when it has one,
+    otherwise with the ``page_search`` query (a remote store, or a version built before the index).
+    """
     q = " ".join(q.split())[:200]
     if not q:
         return SearchPage(q, q)
     simplified = to_simplified(q)
+    conn = open_index(store.version) if isinstance(store, EmbeddedStore) else None
+    if conn is not None:
+        try:
+            return _indexed_search(conn, q, simplified)
+        finally:
+            conn.close()
     groups: dict[str, dict[str, tuple[Ref, str]]] = defaultdict(dict)
-    for r in store.select("page_search", q=simplified):
+    rows = store.select("page_search", q=simplified)
+    for r in rows:
         kind = SEARCH_KINDS.get(r["type"].value, "resource")
         iri = r["resource"].value
         groups[kind].setdefault(iri, (_ref(iri, r.get("name")), _s(r, "matched")))
-    order = ("plan", "agency", "activity", "programme", "city", "resource")
-    out = tuple((k, tuple(groups[k].values())) for k in order if groups.get(k))
-    return SearchPage(q, simplified, out, sum(len(v) for _k, v in out))
+    out = tuple((k, tuple(groups[k].values())) for k in SEARCH_ORDER if groups.get(k))
+    found = {k: len(v) for k, v in out}
+    return SearchPage(q, simplified, out, sum(found.values()), found, len(rows) >= SEARCH_LIMIT)
+
+
+def _indexed_search(conn: Any, q: str, simplified: str) -> SearchPage:
+    groups: dict[str, list[tuple[Ref, str]]] = defaultdict(list)
+    found: dict[str, int] = {}
+    for hit in search_index(conn, simplified, per_kind=SEARCH_PER_KIND):
+        groups[hit.kind].append((_ref(hit.iri, hit.name), hit.matched))
+        found[hit.kind] = hit.found
+    out = tuple((k, tuple(groups[k])) for k in SEARCH_ORDER if groups.get(k))
+    limited = any(found[k] > len(v) for k, v in out)
+    return SearchPage(q, simplified, out, sum(found.values()), found, limited)
 
 
 def describe(store: GraphStore, iri: str, fmt: Any) -> bytes | None:
