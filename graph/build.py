@@ -42,6 +42,7 @@ class FileResult:
     activities: int = 0
     warnings: tuple[str, ...] = ()
     error: str | None = None
+    reports: tuple[dict[str, Any], ...] = ()  # one SHACL report entry per plan (graph.validate.report_entry)
 
 
 @dataclass
@@ -85,8 +86,12 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def extract_one(path_str: str, base: str) -> FileResult:
-    """Extract one file (runs in a worker process); errors become a one-line ``error``."""
+def extract_one(path_str: str, base: str, validate: bool = False) -> FileResult:
+    """Extract one file (runs in a worker process); errors become a one-line ``error``.
+
+    With ``validate``, each plan is also validated with the SHACL shapes here, on its small
+    graph plus the descriptions of the entities it names, while it is at hand.
+    """
     from loaders.plan import extract_file
 
     path = Path(path_str)
@@ -109,21 +114,37 @@ def extract_one(path_str: str, base: str) -> FileResult:
         entities=ex.entities.serialize(format="nt"),
         activities=ex.activity_count,
         warnings=tuple(ex.warnings),
+        reports=tuple(_validate_plans(ex, base)) if validate else (),
     )
 
 
-def extract_all(paths: list[Path], base: str, jobs: int, progress: Callable[[FileResult], None]) -> list[FileResult]:
-    """Extract files in ``jobs`` worker processes; results come back in the order of ``paths``."""
+def _validate_plans(ex: Any, base: str) -> Iterator[dict[str, Any]]:
+    from graph.validate import report_entry, validate_graph, with_context
+
+    for plan in ex.plans:
+        try:
+            report = validate_graph(with_context(plan.graph, ex.entities), base=base)
+        except Exception as exc:  # a validator failure is reported with the plan, not fatal to the build
+            yield {"graph": str(plan.iri), "source": ex.source, "conforms": False, "violations": 0, "warnings": 0,
+                   "results": [], "error": " ".join(f"{type(exc).__name__}: {exc}".split())[:300]}
+        else:
+            yield report_entry(str(plan.iri), report, source=ex.source)
+
+
+def extract_all(paths: list[Path], base: str, jobs: int, progress: Callable[[FileResult], None], *,
+                validate: bool = False) -> list[FileResult]:
+    """Extract (and with ``validate``, validate) files in ``jobs`` worker processes, in the order of ``paths``."""
     results: list[FileResult] = []
     if jobs <= 1 or len(paths) <= 1:
         for p in paths:
-            r = extract_one(str(p), base)
+            r = extract_one(str(p), base, validate)
             progress(r)
             results.append(r)
         return results
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         chunk = max(1, min(64, len(paths) // (jobs * 8) or 1))
-        for r in pool.map(extract_one, [str(p) for p in paths], [base] * len(paths), chunksize=chunk):
+        n = len(paths)
+        for r in pool.map(extract_one, [str(p) for p in paths], [base] * n, [validate] * n, chunksize=chunk):
             progress(r)
             results.append(r)
     return results
@@ -207,8 +228,14 @@ def build(
     jobs: int | None = None,
     progress: Callable[[FileResult], None] | None = None,
     on_files: Callable[[int], None] | None = None,
+    validate: bool = True,
 ) -> BuildReport:
-    """Add or update the plans of ``paths`` in the store at ``root`` (see the module docstring)."""
+    """Add or update the plans of ``paths`` in the store at ``root`` (see the module docstring).
+
+    With ``validate`` (the default) every plan extracted is validated with the SHACL shapes in
+    the same worker, and the reference descriptions the build touched are validated after the
+    merge; the reports are kept in the version's ``validation.json`` (see ``graph.validate``).
+    """
     started = time.perf_counter()
     jobs = jobs or os.cpu_count() or 1
     report = BuildReport()
@@ -223,16 +250,20 @@ def build(
         if old_manifest and old_manifest.get("base", base) != base:
             raise StoreError(f"{root}: built with base {old_manifest.get('base')}, not {base}; use --clean")
 
+        from graph.validate import shapes_digest
+
+        digest = shapes_digest(base) if validate else None
         todo: list[Path] = []
+        seen: dict[str, dict[str, int]] = {}
         for path in files:
             known = old_sources.get(path.name)
-            if known and known.get("sha256") == sha256_file(path):
+            if known and (digest is None or known.get("shacl") == digest) and _unchanged(path, known, seen):
                 report.files_unchanged += 1
             else:
                 todo.append(path)
         if on_files:
             on_files(len(todo))
-        results = extract_all(todo, base, jobs, progress or (lambda r: None))
+        results = extract_all(todo, base, jobs, progress or (lambda r: None), validate=validate)
         good = [r for r in results if r.error is None]
         report.errors = [r.error for r in results if r.error]
         report.warnings = [w for r in good for w in r.warnings]
@@ -241,6 +272,8 @@ def build(
         static_digest = _static_digest()
         if previous is not None and not good and old_manifest.get("static_sha256") == static_digest:
             # nothing to change: the current version stays current
+            if seen:  # but remember the new stat of files found unchanged by hashing (a cache hint only)
+                _refresh_stats(previous, old_manifest, seen)
             counts = old_manifest.get("counts", {})
             report.version = previous.name
             report.plans = counts.get("plans", 0)
@@ -263,12 +296,20 @@ def build(
             delta = BuildDelta(previous, removed, added, base)
             old_counts: dict[str, int] = old_manifest.get("counts", {})
             touched, _removed_triples = _apply(main, contrib, good, sources)
+            for name, stat in seen.items():  # files found unchanged by hashing: remember their stat
+                sources[name] = {**sources[name], **stat}
+            for r in good:
+                sources[r.source].update(_stat_entry(Path(r.path), r.sha256))
+                if digest is not None:
+                    sources[r.source]["shacl"] = digest
             reloaded, static_size = _load_static_reference(main, contrib, base, old_manifest)
             touched |= reloaded
             ref_triples = static_size if static_size is not None else old_counts.get("reference_triples", 0)
             if static_size is not None:
                 old_counts = {**old_counts, "agencies": 0} if "reference_triples" in old_counts else old_counts
             d_ref, d_agencies = _merge_entities(main, contrib, touched, base)
+            if digest is not None:
+                _write_validation(version, previous, main, good, touched, static_size is not None, base, digest)
             counts = _counts(main, sources, old_counts, ref_triples + d_ref, d_agencies, base)
             step_seconds = _run_post_build(version, main, delta)
             manifest = _manifest(sources, base, counts)
@@ -291,6 +332,106 @@ def build(
         report.triples = manifest["counts"]["triples"]
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _stat_entry(path: Path, sha256: str) -> dict[str, int]:
+    """What a later build compares to skip hashing: size, mtime and when the hash was taken."""
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "hashed_ns": time.time_ns()}
+
+
+RACY_NS = 2_000_000_000  # a file changed this close to its hashing may change again unseen by its mtime
+
+
+def _unchanged(path: Path, known: dict[str, Any], seen: dict[str, dict[str, int]]) -> bool:
+    """True when ``path`` still has the content recorded in ``known``.
+
+    Size and mtime decide without reading the file, as git does, unless the file was modified
+    within ``RACY_NS`` of being hashed (a change in the same clock tick keeps the mtime); then,
+    and whenever size or mtime differ, the content is hashed. A file found unchanged by its
+    hash gets its new stat recorded in ``seen``.
+    """
+    try:
+        st = path.stat()
+    except OSError:
+        return False  # extraction reports the error
+    if (known.get("size") == st.st_size and known.get("mtime_ns") == st.st_mtime_ns
+            and st.st_mtime_ns + RACY_NS < known.get("hashed_ns", 0)):
+        return True
+    if known.get("sha256") != sha256_file(path):
+        return False
+    seen[path.name] = _stat_entry(path, known["sha256"])
+    return True
+
+
+def _refresh_stats(version: Path, manifest: dict[str, Any], seen: dict[str, dict[str, int]]) -> None:
+    """Record new file stats in a version's manifest, replacing it atomically (the graph is unchanged)."""
+    sources = manifest.get("sources", {})
+    for name, stat in seen.items():
+        sources[name] = {**sources[name], **stat}
+    tmp = version / f".manifest.json.{os.getpid()}"
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, version / "manifest.json")
+
+
+def _write_validation(version: Path, previous: Path | None, main: ox.Store, results: list[FileResult],
+                      touched: set[Any], static_reloaded: bool, base: str, digest: str) -> None:
+    """Write ``validation.json``: the previous reports of unchanged plans, the reports of the plans
+    just extracted, and the reference graph's report with its touched entities validated again."""
+    from graph.validate import entry_from_rows, summary
+
+    old = _previous_validation(previous, digest)
+    replaced = {r.source for r in results}
+    ref = reference_graph_iri(base)
+    entries = [e for e in old.get("graphs", []) if e.get("graph") != ref and e.get("source") not in replaced]
+    entries.extend(e for r in results for e in r.reports)
+    entries.sort(key=lambda e: e["graph"])
+    scope = {str(s.value) for s in touched if isinstance(s, ox.NamedNode)}
+    if static_reloaded:
+        scope |= {t.subject.value for t in static_triples(base) if isinstance(t.subject, ox.NamedNode)}
+    old_ref = next((e for e in old.get("graphs", []) if e.get("graph") == ref), None)
+    rows = [r for r in (old_ref or {}).get("results", []) if r["focus"] not in scope]
+    rows.extend(r for r in _validate_reference(main, scope, base) if r["focus"] in scope)
+    entries.append(entry_from_rows(ref, rows))
+    data = summary(entries, shapes_sha256=digest, version=version.name)
+    (version / "validation.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def _previous_validation(previous: Path | None, digest: str) -> dict[str, Any]:
+    if previous is None:
+        return {}
+    try:
+        data: dict[str, Any] = json.loads((previous / "validation.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if data.get("shapes_sha256") == digest else {}
+
+
+def _validate_reference(main: ox.Store, scope: set[str], base: str) -> list[dict[str, Any]]:
+    """SHACL results for the reference descriptions of the entities in ``scope`` (with the
+    descriptions of what they name, so that class constraints can be checked)."""
+    if not scope:
+        return []
+    from dataclasses import asdict
+
+    from rdflib import Graph
+
+    from graph.validate import validate_graph
+
+    ref = ox.NamedNode(reference_graph_iri(base))
+    quads: list[ox.Quad] = []
+    named: set[Any] = set()
+    for iri in sorted(scope):
+        for q in main.quads_for_pattern(ox.NamedNode(iri), None, None, ref):
+            quads.append(q)
+            if isinstance(q.object, ox.NamedNode) and q.object.value not in scope:
+                named.add(q.object)
+    for node in named:
+        quads.extend(main.quads_for_pattern(node, None, None, ref))
+    data = Graph()
+    data.parse(data=ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES).decode("utf-8"),
+               format="nt")
+    return [asdict(r) for r in validate_graph(data, base=base).results]
 
 
 def _parse_nt(text: str, graph: ox.NamedNode) -> Iterator[ox.Quad]:

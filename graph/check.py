@@ -47,14 +47,20 @@ def reference_graph_text(store: GraphStore) -> str:
     return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
 
 
-def validate_store(settings: Settings, *, jobs: int | None = None) -> dict[str, Any]:
-    """Validate every plan graph (with its context) and the reference graph; reports by graph IRI.
+def validate_store(settings: Settings, *, jobs: int | None = None, recheck: bool = False) -> dict[str, Any]:
+    """SHACL reports by graph IRI: every plan graph (with its context) and the reference graph.
 
-    Plan graphs are read from the store one at a time and streamed to the worker processes, so
-    memory does not grow with the corpus (10,000 plans are never held at once).
+    An embedded store keeps the reports its builds made (``validation.json``, see
+    ``graph.build``); they are returned when they were made with the current shapes, unless
+    ``recheck``. Otherwise plan graphs are read from the store one at a time and streamed to
+    the worker processes, so memory does not grow with the corpus.
     """
     from graph.validate import validate_stream
 
+    if not recheck and not settings.endpoint:
+        stored = stored_reports(settings)
+        if stored is not None:
+            return stored
     store = open_store(settings)
     plans = [row["g"].value for row in store.select_query(_PLANS)]
     ref = reference_graph_iri(store.base)
@@ -63,3 +69,22 @@ def validate_store(settings: Settings, *, jobs: int | None = None) -> dict[str, 
         [(ref, reference_graph_text(store))],
     )
     return dict(validate_stream(items, jobs=jobs or os.cpu_count() or 1, base=settings.base))
+
+
+def stored_reports(settings: Settings) -> dict[str, Any] | None:
+    """The reports the current version's build wrote, or None when it has none for the current shapes."""
+    import json
+
+    from graph.store import StoreDir
+    from graph.validate import report_from_entry, shapes_digest
+
+    version = StoreDir(settings.store).current()
+    if version is None:
+        return None
+    try:
+        data = json.loads((version / "validation.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if data.get("shapes_sha256") != shapes_digest(settings.base) or data.get("version") != version.name:
+        return None
+    return {e["graph"]: report_from_entry(e) for e in data.get("graphs", [])}

@@ -187,3 +187,77 @@ def validate_many(graphs: Iterable[tuple[str, Graph]], *, jobs: int,
         return {name: validate_graph(graph, base=base) for name, graph in items}
     payload = ((name, graph.serialize(format="nt")) for name, graph in items)
     return dict(validate_stream(payload, jobs=min(jobs, len(items)), base=base))
+
+
+# --- validation at build time ----------------------------------------------------------------
+#
+# A build validates each plan where it is extracted (in the worker process, on the plan's small
+# rdflib graph plus the descriptions of the entities it refers to), and the merged reference
+# descriptions of the entities the build touched. The reports go into the version folder
+# (``validation.json``), so ``qgkg validate`` and the /validation page read them instead of
+# validating again, and an incremental build validates only what it changed.
+
+REPORT_FORMAT = 2
+
+
+def shapes_digest(base: str = DEFAULT_BASE) -> str:
+    """SHA-256 of what a report depends on besides the data: shapes, ontology and programme scheme."""
+    import hashlib
+
+    from shapes import shapes_text
+
+    h = hashlib.sha256()
+    h.update(rebase_text(shapes_text(), base).encode("utf-8"))
+    for name in ONTOLOGY_FILES:
+        h.update(rebase_text(ontology_text(name), base).encode("utf-8"))
+    return h.hexdigest()
+
+
+def report_entry(graph: str, report: ValidationReport, **extra: Any) -> dict[str, Any]:
+    """One graph's report as plain JSON data (the layout of ``validation.json``'s ``graphs``)."""
+    from dataclasses import asdict
+
+    return {"graph": graph, **extra, "conforms": report.conforms, "violations": report.violations,
+            "warnings": report.warnings, "results": [asdict(r) for r in report.results]}
+
+
+def entry_from_rows(graph: str, rows: Iterable[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    """A graph's report entry from result rows (dicts of ``ResultRow`` fields)."""
+    results = sorted(rows, key=lambda r: (r["severity"], r["focus"], r["shape"], r["path"] or "", r["value"] or ""))
+    violations = sum(1 for r in results if r["severity"] == "Violation")
+    warnings = sum(1 for r in results if r["severity"] == "Warning")
+    return {"graph": graph, **extra, "conforms": violations == 0, "violations": violations,
+            "warnings": warnings, "results": results}
+
+
+def with_context(plan: Graph, entities: Graph) -> Graph:
+    """A plan's graph plus the descriptions of the entities it names (what ``qgkg validate`` checks)."""
+    data = Graph()
+    data.addN((s, p, o, data) for s, p, o in plan)
+    named = {o for o in plan.objects() if isinstance(o, URIRef)}
+    data.addN((s, p, o, data) for s, p, o in entities if s in named)
+    return data
+
+
+def summary(entries: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    """The whole report (``validation.json``) from its graph entries."""
+    return {
+        "format": REPORT_FORMAT,
+        **extra,
+        "conforms": all(e["conforms"] for e in entries),
+        "violations": sum(e["violations"] for e in entries),
+        "warnings": sum(e["warnings"] for e in entries),
+        "graphs": entries,
+    }
+
+
+def report_from_entry(entry: dict[str, Any]) -> ValidationReport:
+    """A ``ValidationReport`` back from a stored entry."""
+    rows = tuple(ResultRow(**r) for r in entry.get("results", []))
+    violations = entry["violations"]
+    if entry.get("error"):  # the validator failed on this graph: say so as a violation
+        rows += (ResultRow(focus=entry["graph"], path=None, shape="", severity="Violation",
+                           message=f"could not be validated: {entry['error']}"),)
+        violations += 1
+    return ValidationReport(conforms=entry["conforms"], violations=violations,
+                            warnings=entry["warnings"], results=rows, text="")
