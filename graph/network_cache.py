@@ -8,6 +8,13 @@ A co-lead self-join over the whole on-disk store is slow at scale (FACTS.md: ~40
     concerns(activity, programme)                    one row per programme of an activity
     entity(iri, kind, label_zh, label_en, level, city, collective, code)
                                                      agencies, cities, jurisdictions, programmes
+    term(id, kind, value, lang, datatype)            every RDF term of a fact, as ``graph.store.Value``
+    fact(p, s, o, g)                                 one row per quad of the predicates in
+                                                     ``FACT_PREDICATES``, by term id (g 0: default graph)
+
+``fact`` keeps the statements the canned analyst queries read exactly as the store holds
+them (several values, the same statement in two graphs), so that ``graph.materialized``
+answers those queries with the very rows the SPARQL gives.
 
 An incremental build copies the previous version's table and replaces only the rows
 of the plans it removed or added. The same tables can be filled from SPARQL
@@ -27,13 +34,14 @@ import pyoxigraph as ox
 from qgkg.config import ONTOLOGY_NS
 
 CACHE_FILE = "network.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 SKOS_PREF = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
 SKOS_NOTATION = ox.NamedNode("http://www.w3.org/2004/02/skos/core#notation")
 TIME_YEAR = ox.NamedNode("http://www.w3.org/2006/time#year")
+DCTERMS = "http://purl.org/dc/terms/"
 
 
 def _qg(name: str) -> ox.NamedNode:
@@ -44,6 +52,14 @@ QG_ACTIVITY = _qg("Activity")
 QG_PLAN, QG_CITY, QG_JURISDICTION, QG_YEAR = _qg("plan"), _qg("city"), _qg("jurisdiction"), _qg("year")
 QG_LEAD, QG_PROGRAMME = _qg("leadAgency"), _qg("programme")
 QG_LEVEL, QG_COLLECTIVE = _qg("level"), _qg("collective")
+
+# The predicates of the ``fact`` table; a fact's ``p`` is the position here plus one.
+FACT_PREDICATES: tuple[ox.NamedNode, ...] = (
+    RDF_TYPE, QG_PLAN, QG_JURISDICTION, QG_CITY, QG_YEAR, RDFS_LABEL, SKOS_PREF, SKOS_NOTATION, QG_LEAD,
+    QG_PROGRAMME, ox.NamedNode(DCTERMS + "title"), ox.NamedNode(DCTERMS + "source"), _qg("documentKind"),
+)
+FACT_CLASSES = frozenset({QG_ACTIVITY, _qg("Plan")})  # the only rdf:type statements kept
+FACTS_SIGNATURE = " ".join(p.value for p in FACT_PREDICATES) + " | " + " ".join(sorted(c.value for c in FACT_CLASSES))
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -60,6 +76,13 @@ CREATE INDEX IF NOT EXISTS activity_city_year ON activity(city, year);
 CREATE INDEX IF NOT EXISTS activity_year ON activity(year);
 CREATE INDEX IF NOT EXISTS lead_agency ON lead(agency);
 CREATE INDEX IF NOT EXISTS concerns_programme ON concerns(programme);
+CREATE TABLE IF NOT EXISTS term(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, value TEXT NOT NULL, lang TEXT NOT NULL,
+                                datatype TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS term_value ON term(value);
+CREATE TABLE IF NOT EXISTS fact(p INTEGER NOT NULL, s INTEGER NOT NULL, o INTEGER NOT NULL, g INTEGER NOT NULL,
+                                PRIMARY KEY(p, s, o, g)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS fact_pos ON fact(p, o, s);
+CREATE INDEX IF NOT EXISTS fact_graph ON fact(g);
 """
 
 EntityRow = tuple[str, str, str | None, str | None, str | None, str | None, int, str | None]
@@ -102,6 +125,7 @@ def write_cache(version: Path, store: ox.Store, previous: Path | None, removed: 
         for g in graphs:
             touched |= _insert_plan(conn, store, ox.NamedNode(g), years)
         _refresh_entities(conn, store, ref, touched)
+        write_facts(conn, store, graphs if reusable else None, ref)
         conn.commit()
     finally:
         conn.close()
@@ -245,3 +269,85 @@ def entity_kind(types: set[str], collective: int) -> str:
         if k in types:
             return k
     return "Organization" if not types else sorted(types)[0]
+
+
+# --- the fact table ----------------------------------------------------------------------------
+
+TermKey = tuple[str, str, str, str]
+_CHUNK = 50_000
+
+
+def term_key(term: Any) -> TermKey:
+    """``(kind, value, lang, datatype)`` of a pyoxigraph term, as ``graph.store.to_value`` reads it."""
+    if isinstance(term, ox.NamedNode):
+        return ("iri", term.value, "", "")
+    if isinstance(term, ox.BlankNode):
+        return ("bnode", term.value, "", "")
+    if isinstance(term, ox.Literal):
+        return ("literal", term.value, term.language or "", term.datatype.value if term.datatype else "")
+    return ("literal", str(term), "", "")
+
+
+class _Terms:
+    """Term ids: the table's rows, and the new ones to insert."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        rows = conn.execute("SELECT id, kind, value, lang, datatype FROM term")
+        self.ids: dict[TermKey, int] = {(k, v, lang, dt): i for i, k, v, lang, dt in rows}
+        self.by_term: dict[Any, int] = {}
+        self.next = max(self.ids.values(), default=0) + 1
+        self.new: list[tuple[int, str, str, str, str]] = []
+
+    def id(self, term: Any) -> int:
+        """The id of ``term`` (a new one when the table does not hold it)."""
+        found = self.by_term.get(term)
+        if found is not None:
+            return found
+        key = term_key(term)
+        found = self.ids.get(key)
+        if found is None:
+            found = self.next
+            self.next += 1
+            self.ids[key] = found
+            self.new.append((found, *key))
+        self.by_term[term] = found
+        return found
+
+    def graph(self, graph: Any) -> int:
+        """The ``g`` of a graph name: 0 for the default graph."""
+        return 0 if graph is None or isinstance(graph, ox.DefaultGraph) else self.id(graph)
+
+    def flush(self) -> None:
+        """Insert the new terms."""
+        self.conn.executemany("INSERT INTO term VALUES (?, ?, ?, ?, ?)", self.new)
+        self.new.clear()
+
+
+def write_facts(conn: sqlite3.Connection, store: ox.Store, changed: list[str] | None, ref: ox.NamedNode) -> None:
+    """Fill ``fact`` from every graph (``changed`` None) or replace the rows of the changed plan graphs.
+
+    The reference graph and the default graph are read again at every build: a build may
+    rewrite entity descriptions that no changed plan graph mentions.
+    """
+    terms = _Terms(conn)
+    sources: list[Any]
+    if changed is None:
+        conn.execute("DELETE FROM fact")
+        sources = [None]
+    else:
+        sources = [ox.NamedNode(g) for g in changed] + [ref, ox.DefaultGraph()]
+        conn.executemany("DELETE FROM fact WHERE g = ?", [(terms.graph(g),) for g in sources])
+    rows: list[tuple[int, int, int, int]] = []
+    for code, pred in enumerate(FACT_PREDICATES, 1):
+        for graph in sources:
+            for q in store.quads_for_pattern(None, pred, None, graph):
+                if pred == RDF_TYPE and q.object not in FACT_CLASSES:
+                    continue
+                rows.append((code, terms.id(q.subject), terms.id(q.object), terms.graph(q.graph_name)))
+                if len(rows) >= _CHUNK:
+                    conn.executemany("INSERT OR IGNORE INTO fact VALUES (?, ?, ?, ?)", rows)
+                    rows.clear()
+    conn.executemany("INSERT OR IGNORE INTO fact VALUES (?, ?, ?, ?)", rows)
+    terms.flush()
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('facts', ?)", (FACTS_SIGNATURE,))

@@ -1,0 +1,404 @@
+"""Canned analyst queries answered from the build-time tables of ``network.sqlite``.
+
+A whole-graph aggregate over the on-disk store takes seconds at 10,000 plans (FACTS.md);
+the same answer from the version's ``term`` and ``fact`` tables (``graph.network_cache``)
+takes a fraction of that. Each answer here is the SQL rendering of one ``graph/queries/*.rq``
+file over the ``fact`` table, which holds every quad of the predicates those queries read,
+duplicates across graphs included: the joins then give the same solutions, with the same
+multiplicities, as SPARQL over the union default graph.
+
+The contract: for every query here and every parameter value, ``answer`` gives exactly the
+rows the SPARQL gives on the embedded store (same variables, terms, language tags,
+datatypes, unbound variables absent, same ORDER BY; rows whose ORDER BY keys tie come in
+an order SPARQL leaves open). ``tests/graph/test_materialized.py`` checks it on real
+stores. Where the tables cannot give that answer exactly (no tables, an older schema,
+ORDER BY keys Oxigraph does not compare as a total order, a year label that is not a plain
+integer), ``answer`` returns None and the SPARQL runs.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from graph.network_cache import (
+    CACHE_FILE,
+    DCTERMS,
+    FACT_PREDICATES,
+    FACTS_SIGNATURE,
+    QG_ACTIVITY,
+    QG_CITY,
+    QG_JURISDICTION,
+    QG_LEAD,
+    QG_PLAN,
+    QG_PROGRAMME,
+    QG_YEAR,
+    RDF_TYPE,
+    RDFS_LABEL,
+    SCHEMA_VERSION,
+    SKOS_NOTATION,
+    SKOS_PREF,
+    open_cache,
+)
+from graph.queries import CannedQuery
+from graph.store import Value, bind_params
+from qgkg.config import ONTOLOGY_NS
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD_INTEGER = XSD + "integer"
+XSD_STRING = XSD + "string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_I64 = 2**63
+_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+
+
+def _code(pred: ox.NamedNode) -> int:
+    return FACT_PREDICATES.index(pred) + 1
+
+
+TYPE, PLAN, JUR, CITY, YEAR = _code(RDF_TYPE), _code(QG_PLAN), _code(QG_JURISDICTION), _code(QG_CITY), _code(QG_YEAR)
+LABEL, PREF, NOTATION, LEAD = _code(RDFS_LABEL), _code(SKOS_PREF), _code(SKOS_NOTATION), _code(QG_LEAD)
+PROGRAMME = _code(QG_PROGRAMME)
+TITLE, SOURCE = _code(ox.NamedNode(DCTERMS + "title")), _code(ox.NamedNode(DCTERMS + "source"))
+KIND = _code(ox.NamedNode(ONTOLOGY_NS + "documentKind"))
+
+
+class NotMaterializedError(Exception):
+    """The tables cannot give the SPARQL's exact answer: run the SPARQL."""
+
+
+Rows = list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """How one canned query is answered: its variables, which are counts, its ORDER BY, and the SQL."""
+
+    columns: tuple[str, ...]
+    counts: frozenset[str]
+    order: tuple[tuple[str, bool], ...]  # (variable, descending)
+    rows: Callable[[sqlite3.Connection, dict[str, Any]], Rows]
+
+
+# --- the answers --------------------------------------------------------------------------------
+
+
+def _iri_id(conn: sqlite3.Connection, iri: str) -> int | None:
+    row = conn.execute("SELECT id FROM term WHERE value = ? AND kind = 'iri'", (iri,)).fetchone()
+    return int(row[0]) if row else None
+
+
+def _activities_by_city_year(conn: sqlite3.Connection, params: dict[str, Any]) -> Rows:
+    activity = _iri_id(conn, QG_ACTIVITY.value)
+    if activity is None:
+        return []
+    return conn.execute(
+        f"""SELECT j.o, n.o, yl.o, COUNT(DISTINCT pl.o), COUNT(*)
+        FROM fact t
+        JOIN fact pl ON pl.p = {PLAN} AND pl.s = t.s
+        JOIN fact j ON j.p = {JUR} AND j.s = t.s
+        JOIN fact y ON y.p = {YEAR} AND y.s = t.s
+        JOIN fact yl ON yl.p = {LABEL} AND yl.s = y.o
+        LEFT JOIN fact n ON n.p = {PREF} AND n.s = j.o
+        WHERE t.p = {TYPE} AND t.o = ?
+        GROUP BY j.o, n.o, yl.o""",
+        (activity,),
+    ).fetchall()
+
+
+def _agencies_by_activities_led(conn: sqlite3.Connection, params: dict[str, Any]) -> Rows:
+    city = params.get("city")
+    if city is None:
+        source, args = f"fact l WHERE l.p = {LEAD}", ()
+    else:
+        city_id = _iri_id(conn, city.value)
+        if city_id is None:
+            return []
+        source = f"fact c JOIN fact l ON l.p = {LEAD} AND l.s = c.s WHERE c.p = {CITY} AND c.o = ?"
+        args = (city_id,)
+    return conn.execute(
+        f"""SELECT l.o, n.o, COUNT(DISTINCT l.s), COUNT(DISTINCT pl.o), COUNT(DISTINCT w.o)
+        FROM (SELECT DISTINCT l.s AS s, l.o AS o FROM {source}) l
+        JOIN fact pl ON pl.p = {PLAN} AND pl.s = l.s
+        JOIN fact w ON w.p = {JUR} AND w.s = l.s
+        LEFT JOIN fact n ON n.p = {PREF} AND n.s = l.o
+        GROUP BY l.o, n.o""",
+        args,
+    ).fetchall()
+
+
+def _year_label_ids(conn: sqlite3.Connection, year: Any) -> list[int]:
+    """Ids of the year labels whose ``xsd:integer`` cast equals ``year`` (a bound xsd:integer)."""
+    wanted = _integer(year.value, typed=True)
+    if wanted is None:
+        raise NotMaterializedError("the year parameter is not an integer Oxigraph compares")
+    ids = []
+    labels = conn.execute(
+        f"""SELECT t.id, t.kind, t.value, t.lang, t.datatype FROM term t WHERE t.id IN
+        (SELECT DISTINCT yl.o FROM fact y JOIN fact yl ON yl.p = {LABEL} AND yl.s = y.o WHERE y.p = {YEAR})"""
+    )
+    for tid, kind, value, lang, datatype in labels:
+        if kind != "literal" or lang or datatype == RDF_LANG_STRING:
+            continue  # the cast is an error: the FILTER drops the solution
+        if datatype not in (XSD_STRING, XSD_INTEGER):
+            raise NotMaterializedError(f"a year label of datatype {datatype}")
+        if _integer(value, typed=datatype == XSD_INTEGER) == wanted:
+            ids.append(int(tid))
+    return ids
+
+
+def _integer(text: str, *, typed: bool) -> int | None:
+    """The value of ``xsd:integer(text)`` as Oxigraph casts it, or None for an error."""
+    if not _INTEGER.fullmatch(text):
+        if typed:
+            raise NotMaterializedError(f"an ill-formed xsd:integer {text!r}")
+        return None
+    n = int(text)
+    if not -_I64 <= n < _I64:
+        raise NotMaterializedError(f"an integer out of Oxigraph's range {text!r}")
+    return n
+
+
+def _coleading_agency_pairs(conn: sqlite3.Connection, params: dict[str, Any]) -> Rows:
+    city, year = params.get("city"), params.get("year")
+    where = [f"la.p = {LEAD}"]
+    args: list[Any] = []
+    if city is not None:
+        city_id = _iri_id(conn, city.value)
+        if city_id is None:
+            return []
+        where.append(f"EXISTS (SELECT 1 FROM fact c WHERE c.p = {CITY} AND c.s = la.s AND c.o = ?)")
+        args.append(city_id)
+    if year is not None:
+        ids = _year_label_ids(conn, year)
+        if not ids:
+            return []
+        where.append(
+            f"""EXISTS (SELECT 1 FROM fact y JOIN fact yl ON yl.p = {LABEL} AND yl.s = y.o
+            WHERE y.p = {YEAR} AND y.s = la.s AND yl.o IN ({", ".join(str(i) for i in ids)}))"""
+        )
+    return conn.execute(
+        f"""WITH pair AS (
+            SELECT DISTINCT la.s AS s, la.o AS a, lb.o AS b
+            FROM fact la
+            JOIN fact lb ON lb.p = {LEAD} AND lb.s = la.s
+            JOIN term ta ON ta.id = la.o
+            JOIN term tb ON tb.id = lb.o
+            WHERE {" AND ".join(where)} AND ta.kind != 'bnode' AND tb.kind != 'bnode' AND ta.value < tb.value)
+        SELECT pair.a, na.o, pair.b, nb.o, COUNT(DISTINCT pair.s)
+        FROM pair
+        LEFT JOIN fact na ON na.p = {PREF} AND na.s = pair.a
+        LEFT JOIN fact nb ON nb.p = {PREF} AND nb.s = pair.b
+        GROUP BY pair.a, na.o, pair.b, nb.o""",
+        args,
+    ).fetchall()
+
+
+def _programme_diffusion(conn: sqlite3.Connection, params: dict[str, Any]) -> Rows:
+    return conn.execute(
+        f"""SELECT pr.o, c.o, w.o, n.o, yl.o, COUNT(*)
+        FROM fact pr
+        JOIN fact w ON w.p = {JUR} AND w.s = pr.s
+        JOIN fact y ON y.p = {YEAR} AND y.s = pr.s
+        JOIN fact yl ON yl.p = {LABEL} AND yl.s = y.o
+        JOIN fact c ON c.p = {NOTATION} AND c.s = pr.o
+        LEFT JOIN fact n ON n.p = {PREF} AND n.s = w.o
+        WHERE pr.p = {PROGRAMME}
+        GROUP BY pr.o, c.o, w.o, n.o, yl.o"""
+    ).fetchall()
+
+
+def _plans_by_city_year(conn: sqlite3.Connection, params: dict[str, Any]) -> Rows:
+    plan = _iri_id(conn, ONTOLOGY_NS + "Plan")
+    if plan is None:
+        return []
+    return conn.execute(
+        f"""SELECT t.s, ti.o, n.o, yl.o, k.o, src.o, COUNT(act.s)
+        FROM fact t
+        JOIN fact w ON w.p = {JUR} AND w.s = t.s
+        JOIN fact y ON y.p = {YEAR} AND y.s = t.s
+        JOIN fact yl ON yl.p = {LABEL} AND yl.s = y.o
+        JOIN fact src ON src.p = {SOURCE} AND src.s = t.s
+        LEFT JOIN fact ti ON ti.p = {TITLE} AND ti.s = t.s
+        LEFT JOIN fact k ON k.p = {KIND} AND k.s = t.s
+        LEFT JOIN fact n ON n.p = {PREF} AND n.s = w.o
+        LEFT JOIN fact act ON act.p = {PLAN} AND act.o = t.s
+        WHERE t.p = {TYPE} AND t.o = ?
+        GROUP BY t.s, ti.o, n.o, yl.o, k.o, src.o""",
+        (plan,),
+    ).fetchall()
+
+
+ANSWERS: dict[str, Answer] = {
+    "activities_by_city_year": Answer(
+        ("jurisdiction", "name", "year", "plans", "activities"), frozenset({"plans", "activities"}),
+        (("name", False), ("year", False)), _activities_by_city_year),
+    "agencies_by_activities_led": Answer(
+        ("agency", "name", "activities", "plans", "jurisdictions"), frozenset({"activities", "plans", "jurisdictions"}),
+        (("activities", True), ("name", False)), _agencies_by_activities_led),
+    "coleading_agency_pairs": Answer(
+        ("a", "aName", "b", "bName", "coled"), frozenset({"coled"}),
+        (("coled", True), ("aName", False), ("bName", False)), _coleading_agency_pairs),
+    "programme_diffusion": Answer(
+        ("programme", "code", "where", "whereName", "year", "activities"), frozenset({"activities"}),
+        (("code", False), ("year", False), ("whereName", False)), _programme_diffusion),
+    "plans_by_city_year": Answer(
+        ("plan", "title", "whereName", "year", "kind", "source", "activities"), frozenset({"activities"}),
+        (("whereName", False), ("year", False), ("plan", False)), _plans_by_city_year),
+}
+
+
+# --- the entry point ------------------------------------------------------------------------------
+
+
+def answer(version: Path, query: CannedQuery, params: Mapping[str, object]) -> list[dict[str, Value]] | None:
+    """The rows of ``query`` from ``version``'s tables, or None when the SPARQL must run."""
+    spec = ANSWERS.get(query.name)
+    path = Path(version) / CACHE_FILE
+    if spec is None or not path.is_file():
+        return None
+    bound = {var.value: term for var, term in bind_params(query, params).items()}  # the SPARQL's checks and errors
+    try:
+        conn = open_cache(path)
+    except sqlite3.Error:
+        return None
+    try:
+        if not _has_facts(conn):
+            return None
+        raw = spec.rows(conn, bound)
+        terms_at = [i for i, c in enumerate(spec.columns) if c not in spec.counts]
+        ids = {row[i] for row in raw for i in terms_at if row[i] is not None}
+        terms = _values(conn, ids)
+    except NotMaterializedError:
+        return None
+    finally:
+        conn.close()
+    counts: dict[int, Value] = {}
+    rows: list[dict[str, Value]] = []
+    for row in raw:
+        out: dict[str, Value] = {}
+        for c, x in zip(spec.columns, row, strict=True):
+            if x is None:
+                continue
+            if c in spec.counts:
+                v = counts.get(x)
+                if v is None:
+                    v = counts[x] = Value("literal", str(x), None, XSD_INTEGER)
+                out[c] = v
+            else:
+                out[c] = terms[x]
+        rows.append(out)
+    return order_rows(rows, spec.order, spec.columns)
+
+
+def _has_facts(conn: sqlite3.Connection) -> bool:
+    try:
+        meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('schema', 'facts')").fetchall())
+    except sqlite3.Error:
+        return False
+    return meta.get("schema") == str(SCHEMA_VERSION) and meta.get("facts") == FACTS_SIGNATURE
+
+
+def _values(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Value]:
+    out: dict[int, Value] = {}
+    todo = sorted(ids)
+    for i in range(0, len(todo), 500):
+        chunk = todo[i : i + 500]
+        marks = ", ".join("?" * len(chunk))
+        for tid, kind, value, lang, datatype in conn.execute(
+            f"SELECT id, kind, value, lang, datatype FROM term WHERE id IN ({marks})", chunk
+        ):
+            out[tid] = Value(kind, value, lang or None, datatype or None)
+    return out
+
+
+# --- ORDER BY as Oxigraph does it ---------------------------------------------------------------
+
+
+def order_key(value: Value | None) -> tuple[Any, ...]:
+    """The sort key of one ORDER BY value: unbound < blank nodes < IRIs < literals.
+
+    Literals compare as Oxigraph compares them when they are all strings (plain or with a
+    language: by value, then datatype, then tag) or all integers (by value); other mixes
+    have no total order there, and raise ``NotMaterializedError``.
+    """
+    if value is None:
+        return (0,)
+    if value.kind == "bnode":
+        return (1,)
+    if value.kind == "iri":
+        return (2, value.value)
+    if value.datatype in (XSD_STRING, RDF_LANG_STRING) or value.datatype is None:
+        return (3, "s", value.value, value.datatype or XSD_STRING, value.lang or "")
+    if value.datatype == XSD_INTEGER:
+        return (3, "n", _integer(value.value, typed=True))
+    raise NotMaterializedError(f"ORDER BY over literals of datatype {value.datatype}")
+
+
+def _literal_class(key: tuple[Any, ...]) -> str | None:
+    return key[1] if key[0] == 3 else None
+
+
+def order_rows(rows: list[dict[str, Value]], order: Iterable[tuple[str, bool]],
+               columns: Iterable[str]) -> list[dict[str, Value]] | None:
+    """``rows`` sorted by ``order`` the way Oxigraph sorts them (ties in a fixed order), or None."""
+    cols = list(columns)
+
+    def tie(row: dict[str, Value]) -> tuple[tuple[str, ...], ...]:
+        return tuple((v.kind, v.value, v.lang or "", v.datatype or "") if (v := row.get(c)) else ("",) for c in cols)
+
+    out = sorted(rows, key=tie)  # a fixed order for the rows whose ORDER BY keys tie
+    for name, descending in reversed(list(order)):
+        try:
+            keys = {id(r): order_key(r.get(name)) for r in out}
+        except NotMaterializedError:
+            return None
+        if len({c for k in keys.values() if (c := _literal_class(k))}) > 1:
+            return None  # strings and numbers mixed: Oxigraph leaves them unordered
+        out.sort(key=lambda r, keys=keys: keys[id(r)], reverse=descending)
+    return out
+
+
+# --- the rows as an engine result (for the CLI's serialisers) -------------------------------------
+
+
+def variables(name: str) -> tuple[str, ...] | None:
+    """The projected variables of a materialised canned query, or None when it is not materialised."""
+    spec = ANSWERS.get(name)
+    return spec.columns if spec else None
+
+
+def _term(value: Value) -> Any:
+    if value.kind == "iri":
+        return ox.NamedNode(value.value)
+    if value.lang:
+        return ox.Literal(value.value, language=value.lang)
+    return ox.Literal(value.value, datatype=ox.NamedNode(value.datatype or XSD_STRING))
+
+
+def as_solutions(columns: Iterable[str], rows: Iterable[dict[str, Value]]) -> Any | None:
+    """The rows as a pyoxigraph ``QuerySolutions``, so that they print and serialise exactly as the engine's do.
+
+    None when a row holds a blank node (a ``VALUES`` block cannot carry one).
+    """
+    cols = list(columns)
+    lines = []
+    for row in rows:
+        cells = []
+        for c in cols:
+            v = row.get(c)
+            if v is None:
+                cells.append("UNDEF")
+            elif v.kind == "bnode":
+                return None
+            else:
+                cells.append(str(_term(v)))
+        lines.append(f"({' '.join(cells)})")
+    names = " ".join(f"?{c}" for c in cols)
+    return ox.Store().query(f"SELECT {names} WHERE {{ VALUES ({names}) {{ {' '.join(lines)} }} }}")
