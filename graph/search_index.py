@@ -308,6 +308,9 @@ def update_index(
         subjects = sorted(set(touched))
         writer.delete_subjects(reference, subjects)
         writer.add(collect(_subject_quads(store, subjects, ox.NamedNode(reference))))
+        conn.execute(
+            "INSERT INTO meta VALUES ('updates', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
         conn.execute("COMMIT")
     finally:
         conn.close()
