@@ -27,7 +27,7 @@ import pyoxigraph as ox
 from graph.store import reference_graph_iri
 
 INDEX_FILE = "search.sqlite"
-FORMAT = "1"
+FORMAT = "2"
 QG = "https://w3id.org/qgkg/ontology#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -45,20 +45,21 @@ SEARCH_TYPES = {
 }
 LABELS = (SKOS + "prefLabel", SKOS + "altLabel", RDFS + "label", DCT + "title", SKOS + "notation")
 NAMES = {SKOS + "prefLabel": 0, DCT + "title": 1, RDFS + "label": 2}  # the displayed name, by preference
+TYPE_CODES = {t: n for n, t in enumerate(SEARCH_TYPES)}
 MIN_TRIGRAM = 3
 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE iris(id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE);
-CREATE TABLE types(graph INTEGER NOT NULL, iri INTEGER NOT NULL, type TEXT NOT NULL, kind TEXT NOT NULL);
+CREATE TABLE kinds(type INTEGER PRIMARY KEY, iri TEXT NOT NULL, kind TEXT NOT NULL);
+CREATE TABLE types(graph INTEGER NOT NULL, iri INTEGER NOT NULL, type INTEGER NOT NULL);
 CREATE INDEX types_iri ON types(iri);
 CREATE INDEX types_graph ON types(graph, iri);
-CREATE TABLE names(graph INTEGER NOT NULL, iri INTEGER NOT NULL, rank INTEGER NOT NULL, name TEXT NOT NULL);
-CREATE INDEX names_iri ON names(iri, rank);
-CREATE INDEX names_graph ON names(graph, iri);
+-- original: the label as written when lower-casing changed it; name: its preference as the displayed name
 CREATE TABLE label_rows(id INTEGER PRIMARY KEY, graph INTEGER NOT NULL, iri INTEGER NOT NULL,
-                        text TEXT NOT NULL, original TEXT NOT NULL);
+                        text TEXT NOT NULL, original TEXT, name INTEGER);
 CREATE INDEX label_rows_graph ON label_rows(graph, iri);
+CREATE INDEX label_rows_name ON label_rows(iri, name) WHERE name IS NOT NULL;
 CREATE VIRTUAL TABLE labels USING fts5(text, content='label_rows', content_rowid='id',
                                        tokenize='trigram case_sensitive 1');
 CREATE TRIGGER label_rows_ai AFTER INSERT ON label_rows BEGIN
@@ -117,7 +118,7 @@ def _hits_sql(q: str) -> tuple[str, dict[str, Any]]:
     else:
         source = "label_rows r WHERE instr(r.text, :q) > 0"
     sql = f"""
-        SELECT r.iri AS iri, r.original AS matched,
+        SELECT r.iri AS iri, COALESCE(r.original, r.text) AS matched,
                MIN((CASE WHEN r.text = :q THEN 0 WHEN substr(r.text, 1, :n) = :q THEN 1 ELSE 2 END) * 1000000
                    + length(r.text)) AS score
         FROM {source} GROUP BY r.iri"""
@@ -134,13 +135,15 @@ def search(conn: sqlite3.Connection, q: str, *, per_kind: int = 100) -> list[Hit
     hits, params = _hits_sql(q.lower())
     sql = f"""
         WITH hit AS ({hits}),
-        ent AS (SELECT t.kind AS kind, h.iri AS iri, MIN(h.score) AS score, h.matched AS matched
-                FROM hit h JOIN types t ON t.iri = h.iri GROUP BY t.kind, h.iri),
+        ent AS (SELECT k.kind AS kind, h.iri AS iri, MIN(h.score) AS score, h.matched AS matched
+                FROM hit h JOIN types t ON t.iri = h.iri JOIN kinds k ON k.type = t.type GROUP BY k.kind, h.iri),
         ranked AS (SELECT kind, iri, score, matched,
                           ROW_NUMBER() OVER (PARTITION BY kind ORDER BY score, iri) AS n,
                           COUNT(*) OVER (PARTITION BY kind) AS found
                    FROM ent)
-        SELECT r.kind, i.iri, (SELECT name FROM names m WHERE m.iri = r.iri ORDER BY rank, name LIMIT 1),
+        SELECT r.kind, i.iri,
+               (SELECT COALESCE(m.original, m.text) AS label FROM label_rows m
+                WHERE m.iri = r.iri AND m.name IS NOT NULL ORDER BY m.name, label LIMIT 1),
                r.matched, r.found
         FROM ranked r JOIN iris i ON i.id = r.iri
         WHERE r.n <= :limit ORDER BY r.kind, r.n"""
@@ -153,7 +156,10 @@ def matching_types(conn: sqlite3.Connection, q: str) -> set[tuple[str, str]]:
     if not q:
         return set()
     hits, params = _hits_sql(q.lower())
-    sql = f"SELECT DISTINCT i.iri, t.type FROM ({hits}) h JOIN types t ON t.iri = h.iri JOIN iris i ON i.id = h.iri"
+    sql = (
+        f"SELECT DISTINCT i.iri, k.iri FROM ({hits}) h JOIN types t ON t.iri = h.iri"
+        " JOIN kinds k ON k.type = t.type JOIN iris i ON i.id = h.iri"
+    )
     return set(conn.execute(sql, params))
 
 
@@ -165,8 +171,7 @@ class Rows:
     """What one batch of quads adds to the index: types, labels and names, keyed by graph and subject."""
 
     types: list[tuple[str, str, str]]  # graph, subject, type
-    labels: list[tuple[str, str, str]]  # graph, subject, label
-    names: list[tuple[str, str, int, str]]  # graph, subject, rank, name
+    labels: list[tuple[str, str, str, int | None]]  # graph, subject, label, preference as the name (or None)
 
 
 def _graph_key(quad: ox.Quad) -> str:
@@ -183,7 +188,7 @@ def _is_name(obj: Any) -> bool:
 
 def collect(quads: Iterable[ox.Quad]) -> Rows:
     """Index rows from quads (type statements of the searched types and label statements; others ignored)."""
-    rows = Rows([], [], [])
+    rows = Rows([], [])
     for quad in quads:
         subject, predicate, obj = quad.subject, quad.predicate.value, quad.object
         if not isinstance(subject, ox.NamedNode):
@@ -193,9 +198,8 @@ def collect(quads: Iterable[ox.Quad]) -> Rows:
             if isinstance(obj, ox.NamedNode) and obj.value in SEARCH_TYPES:
                 rows.types.append((graph, subject.value, obj.value))
         elif predicate in LABELS and isinstance(obj, ox.Literal | ox.NamedNode):
-            rows.labels.append((graph, subject.value, obj.value))
-            if predicate in NAMES and _is_name(obj):
-                rows.names.append((graph, subject.value, NAMES[predicate], obj.value))
+            name = NAMES[predicate] if predicate in NAMES and _is_name(obj) else None
+            rows.labels.append((graph, subject.value, obj.value, name))
     return rows
 
 
@@ -236,7 +240,7 @@ class _Writer:
     def delete_graph(self, graph: str) -> None:
         gid = self.existing(graph)
         if gid is not None:
-            for table in ("label_rows", "types", "names"):
+            for table in ("label_rows", "types"):
                 self.conn.execute(f"DELETE FROM {table} WHERE graph = ?", (gid,))
 
     def delete_subjects(self, graph: str, subjects: Iterable[str]) -> None:
@@ -246,22 +250,19 @@ class _Writer:
         for s in subjects:
             sid = self.existing(s)
             if sid is not None:
-                for table in ("label_rows", "types", "names"):
+                for table in ("label_rows", "types"):
                     self.conn.execute(f"DELETE FROM {table} WHERE graph = ? AND iri = ?", (gid, sid))
 
     def add(self, rows: Rows) -> None:
         i = self.id
         self.conn.executemany(
-            "INSERT INTO types(graph, iri, type, kind) VALUES (?, ?, ?, ?)",
-            [(i(g), i(s), t, SEARCH_TYPES[t]) for g, s, t in rows.types],
+            "INSERT INTO types(graph, iri, type) VALUES (?, ?, ?)",
+            [(i(g), i(s), TYPE_CODES[t]) for g, s, t in rows.types],
         )
         self.conn.executemany(
-            "INSERT INTO label_rows(graph, iri, text, original) VALUES (?, ?, ?, ?)",
-            [(i(g), i(s), label.lower(), label) for g, s, label in rows.labels],
-        )
-        self.conn.executemany(
-            "INSERT INTO names(graph, iri, rank, name) VALUES (?, ?, ?, ?)",
-            [(i(g), i(s), rank, name) for g, s, rank, name in rows.names],
+            "INSERT INTO label_rows(graph, iri, text, original, name) VALUES (?, ?, ?, ?, ?)",
+            [(i(g), i(s), label.lower(), None if label.lower() == label else label, name)
+             for g, s, label, name in rows.labels],
         )
 
 
@@ -280,6 +281,7 @@ def build_index(path: Path, store: ox.Store, base: str) -> None:
         conn.executescript(SCHEMA)
         conn.execute("BEGIN")
         conn.executemany("INSERT INTO meta VALUES (?, ?)", [("format", FORMAT), ("base", base)])
+        conn.executemany("INSERT INTO kinds VALUES (?, ?, ?)", [(n, t, SEARCH_TYPES[t]) for t, n in TYPE_CODES.items()])
         _Writer(conn).add(collect(_pattern_quads(store, None)))
         conn.execute("COMMIT")
         conn.execute("INSERT INTO labels(labels) VALUES ('optimize')")
