@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,23 @@ _KIND_KEYS = {
 
 
 def read_stats(version: Path) -> dict[str, Any] | None:
-    """The statistics of a version, or None when they were not written."""
+    """The statistics of a version, or None when they were not written (shared between calls: do not modify).
+
+    A version's file never changes once written, so it is parsed once per process
+    (7 MB and 0.25 s at 10,000 plans: too much for every home page).
+    """
     path = Path(version) / STATS_FILE
     try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        st = path.stat()
+    except OSError:
+        return None
+    return _load_stats(str(path), st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=4)
+def _load_stats(path: str, _inode: int, _mtime_ns: int, _size: int) -> dict[str, Any] | None:
+    try:
+        data: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return data
