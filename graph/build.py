@@ -24,6 +24,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from graph.store import StoreDir, reference_graph_iri
+from qgkg import __version__
 from qgkg.config import DEFAULT_BASE
 from qgkg.errors import QgkgError, StoreError
 
@@ -43,6 +44,7 @@ class FileResult:
     warnings: tuple[str, ...] = ()
     error: str | None = None
     reports: tuple[dict[str, Any], ...] = ()  # one SHACL report entry per plan (graph.validate.report_entry)
+    stat: tuple[tuple[str, int], ...] = ()  # size, mtime_ns and hashed_ns, taken before the file was read
 
 
 @dataclass
@@ -96,15 +98,17 @@ def extract_one(path_str: str, base: str, validate: bool = False) -> FileResult:
 
     path = Path(path_str)
     try:
+        stat = tuple(_stat_entry(path).items())
         digest = sha256_file(path)
     except OSError as exc:
         return FileResult(path_str, path.name, "", error=f"{path}: cannot read ({exc.strerror or exc})")
     try:
         ex = extract_file(path, base=base)
     except QgkgError as exc:
-        return FileResult(path_str, path.name, digest, error=str(exc))
+        return FileResult(path_str, path.name, digest, error=str(exc), stat=stat)
     except Exception as exc:  # a loader bug must not take the build down: report it per file
-        return FileResult(path_str, path.name, digest, error=f"{path}: internal error in the loader ({exc!r})")
+        return FileResult(path_str, path.name, digest, error=f"{path}: internal error in the loader ({exc!r})",
+                          stat=stat)
     plans = tuple((str(p.iri), p.graph.serialize(format="nt")) for p in ex.plans)
     return FileResult(
         path_str,
@@ -115,6 +119,7 @@ def extract_one(path_str: str, base: str, validate: bool = False) -> FileResult:
         activities=ex.activity_count,
         warnings=tuple(ex.warnings),
         reports=tuple(_validate_plans(ex, base)) if validate else (),
+        stat=stat,
     )
 
 
@@ -131,11 +136,14 @@ def _validate_plans(ex: Any, base: str) -> Iterator[dict[str, Any]]:
             yield report_entry(str(plan.iri), report, source=ex.source)
 
 
+INLINE_FILES = 4  # at most this many files are extracted in this process, without a worker pool
+
+
 def extract_all(paths: list[Path], base: str, jobs: int, progress: Callable[[FileResult], None], *,
                 validate: bool = False) -> list[FileResult]:
     """Extract (and with ``validate``, validate) files in ``jobs`` worker processes, in the order of ``paths``."""
     results: list[FileResult] = []
-    if jobs <= 1 or len(paths) <= 1:
+    if jobs <= 1 or len(paths) <= INLINE_FILES:  # starting workers costs more than a few files
         for p in paths:
             r = extract_one(str(p), base, validate)
             progress(r)
@@ -255,25 +263,34 @@ def build(
         digest = shapes_digest(base) if validate else None
         todo: list[Path] = []
         seen: dict[str, dict[str, int]] = {}
+        old_failed: dict[str, dict[str, Any]] = old_manifest.get("failed", {})
+        failed: dict[str, dict[str, Any]] = {}
         for path in files:
             known = old_sources.get(path.name)
+            memo = old_failed.get(path.name)
             if known and (digest is None or known.get("shacl") == digest) and _unchanged(path, known, seen):
                 report.files_unchanged += 1
+            elif memo and memo.get("qgkg") == __version__ and _unchanged(path, memo, {}):
+                failed[path.name] = memo  # failed before, unchanged since: the same error, without a retry
             else:
                 todo.append(path)
         if on_files:
             on_files(len(todo))
         results = extract_all(todo, base, jobs, progress or (lambda r: None), validate=validate)
         good = [r for r in results if r.error is None]
-        report.errors = [r.error for r in results if r.error]
+        for r in results:
+            if r.error is not None and r.sha256:
+                failed[Path(r.path).name] = {"error": r.error, "sha256": r.sha256, "qgkg": __version__, **dict(r.stat)}
+        report.errors = [r.error for r in results if r.error] + [
+            m["error"] for name, m in sorted(failed.items()) if name in old_failed and m is old_failed[name]]
         report.warnings = [w for r in good for w in r.warnings]
         report.files_extracted = len(good)
 
         static_digest = _static_digest()
         if previous is not None and not good and old_manifest.get("static_sha256") == static_digest:
             # nothing to change: the current version stays current
-            if seen:  # but remember the new stat of files found unchanged by hashing (a cache hint only)
-                _refresh_stats(previous, old_manifest, seen)
+            if seen or failed != old_failed:  # but remember new stats and failures (hints only)
+                _refresh_manifest(previous, old_manifest, seen, failed)
             counts = old_manifest.get("counts", {})
             report.version = previous.name
             report.plans = counts.get("plans", 0)
@@ -299,7 +316,7 @@ def build(
             for name, stat in seen.items():  # files found unchanged by hashing: remember their stat
                 sources[name] = {**sources[name], **stat}
             for r in good:
-                sources[r.source].update(_stat_entry(Path(r.path), r.sha256))
+                sources[r.source].update(dict(r.stat))
                 if digest is not None:
                     sources[r.source]["shacl"] = digest
             reloaded, static_size = _load_static_reference(main, contrib, base, old_manifest)
@@ -313,6 +330,7 @@ def build(
             counts = _counts(main, sources, old_counts, ref_triples + d_ref, d_agencies, base)
             step_seconds = _run_post_build(version, main, delta)
             manifest = _manifest(sources, base, counts)
+            manifest["failed"] = failed
             manifest["post_build_seconds"] = step_seconds
             main.flush()
             contrib.flush()
@@ -334,10 +352,12 @@ def build(
     return report
 
 
-def _stat_entry(path: Path, sha256: str) -> dict[str, int]:
-    """What a later build compares to skip hashing: size, mtime and when the hash was taken."""
+def _stat_entry(path: Path) -> dict[str, int]:
+    """What a later build compares to skip hashing: size, mtime and when the hash was taken
+    (call it before reading the file)."""
+    now = time.time_ns()
     st = path.stat()
-    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "hashed_ns": time.time_ns()}
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "hashed_ns": now}
 
 
 RACY_NS = 2_000_000_000  # a file changed this close to its hashing may change again unseen by its mtime
@@ -352,23 +372,26 @@ def _unchanged(path: Path, known: dict[str, Any], seen: dict[str, dict[str, int]
     hash gets its new stat recorded in ``seen``.
     """
     try:
-        st = path.stat()
+        stat = _stat_entry(path)
     except OSError:
         return False  # extraction reports the error
-    if (known.get("size") == st.st_size and known.get("mtime_ns") == st.st_mtime_ns
-            and st.st_mtime_ns + RACY_NS < known.get("hashed_ns", 0)):
+    if (known.get("size") == stat["size"] and known.get("mtime_ns") == stat["mtime_ns"]
+            and stat["mtime_ns"] + RACY_NS < known.get("hashed_ns", 0)):
         return True
     if known.get("sha256") != sha256_file(path):
         return False
-    seen[path.name] = _stat_entry(path, known["sha256"])
+    seen[path.name] = stat
     return True
 
 
-def _refresh_stats(version: Path, manifest: dict[str, Any], seen: dict[str, dict[str, int]]) -> None:
-    """Record new file stats in a version's manifest, replacing it atomically (the graph is unchanged)."""
+def _refresh_manifest(version: Path, manifest: dict[str, Any], seen: dict[str, dict[str, int]],
+                      failed: dict[str, dict[str, Any]]) -> None:
+    """Record new file stats and failures in a version's manifest, replacing it atomically (the graph
+    is unchanged: these only spare later builds some reading)."""
     sources = manifest.get("sources", {})
     for name, stat in seen.items():
         sources[name] = {**sources[name], **stat}
+    manifest["failed"] = failed
     tmp = version / f".manifest.json.{os.getpid()}"
     tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(tmp, version / "manifest.json")

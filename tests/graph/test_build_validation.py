@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -104,7 +106,9 @@ def test_unchanged_stat_is_trusted_and_clean_rehashes(tmp_path: Path, synthetic:
 def test_a_change_in_the_same_clock_tick_is_seen(tmp_path: Path, synthetic: Path) -> None:
     root = tmp_path / "store"
     target = _utf8_plan(synthetic)
-    build(root, [synthetic], jobs=1)  # just written: modified within RACY_NS of its hashing
+    soon = time.time_ns() + 30 * RACY_NS  # modified within RACY_NS of its hashing, however slow the build
+    os.utime(target, ns=(soon, soon))
+    build(root, [synthetic], jobs=1)
     _edited(target)  # as if written again in the same clock tick
     assert build(root, [synthetic], jobs=1).files_extracted == 1
 
@@ -130,3 +134,18 @@ def test_reports_of_another_version_are_not_used(tmp_path: Path, corpus_copy: Pa
     path.write_text(json.dumps(data), encoding="utf-8")
     assert stored_reports(Settings(store=root)) is None
     assert validate_store(Settings(store=root), jobs=1)  # validated again from the store
+
+
+def test_a_failed_file_is_not_retried_until_it_changes(tmp_path: Path, corpus_copy: Path) -> None:
+    root = tmp_path / "store"
+    broken = corpus_copy / "notes.txt"
+    broken.write_text("这不是一份计划。\n", encoding="utf-8")
+    _age(broken)
+    first = build(root, [corpus_copy], jobs=1)
+    assert len(first.errors) == 1 and "notes.txt" in first.errors[0]
+    counted: list[int] = []
+    again = build(root, [corpus_copy], jobs=1, on_files=counted.append)
+    assert counted == [0] and again.errors == first.errors  # reported again, not extracted again
+    shutil.copy(corpus_copy / "jinan-2022-notice.txt", broken)
+    fixed = build(root, [corpus_copy], jobs=1, on_files=counted.append)
+    assert counted[-1] == 1 and fixed.errors == [] and fixed.files_extracted == 1
