@@ -1,13 +1,16 @@
 """``/dumps``: the whole graph in five formats, gzipped, each with a ``.sha256``; once per version.
 
 Files are looked up by name in the version's dumps index; no path is read from the request.
+A dump is streamed from its per-graph gzip members (``graph.dumps``), with ranges and
+conditional requests; its ``.sha256`` is computed on first request and cached.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify, render_template, send_file
+from flask import Blueprint, Response, abort, jsonify, render_template, request, send_file
+from werkzeug.wsgi import wrap_file
 
-from graph.dumps import DUMPS_DIR, ensure_dumps, read_index
+from graph.dumps import DUMP_NAMES, DUMPS_DIR, ensure_dumps, file_sha256, is_chunked, open_dump, read_index
 from web.errors import wants_json
 from web.negotiate import prefers_html
 from web.state import state
@@ -24,7 +27,7 @@ def _version():  # type: ignore[no-untyped-def]
 
 @bp.get("/dumps")
 def index() -> Response | str:
-    """The list of dumps (HTML or JSON); starts writing them when this version has none yet."""
+    """The list of dumps (HTML or JSON); starts writing them (or their sha256) when this version lacks them."""
     version = _version()
     status = ensure_dumps(version)
     info = read_index(version)
@@ -42,27 +45,40 @@ def file(name: str) -> Response:
     version = _version()
     info = read_index(version)
     if info is None:
-        known = {"qgkg.nq.gz", "qgkg.trig.gz", "qgkg.ttl.gz", "qgkg.nt.gz", "qgkg.jsonld.gz"}
-        if name in known or name.removesuffix(".sha256") in known:
+        if name in DUMP_NAMES or name.removesuffix(".sha256") in DUMP_NAMES:
             ensure_dumps(version)
             abort(503, description="the dumps of this version are being written; try again in a minute")
         abort(404)
     entries = {f["name"]: f for f in info["files"]}
-    folder = version / DUMPS_DIR
     if name in entries:
-        f = entries[name]
+        return _send(version, entries[name])
+    if name.endswith(".sha256") and name.removesuffix(".sha256") in entries:
+        f = entries[name.removesuffix(".sha256")]
+        digest = f["sha256"] or file_sha256(version, f["name"])
+        return Response(f"{digest}  {f['name']}\n", mimetype="text/plain")
+    abort(404)
+
+
+def _send(version, f: dict) -> Response:  # type: ignore[no-untyped-def, type-arg]
+    """A dump file: assembled on disk (versions before chunks), or streamed from its members."""
+    if not is_chunked(version):
         response = send_file(
-            folder / f["name"],
+            version / DUMPS_DIR / f["name"],
             mimetype="application/gzip",
             as_attachment=True,
             download_name=f["name"],
             conditional=True,
             etag=f["sha256"],
         )
-        response.headers["X-QGKG-Triples"] = str(f["triples"])
-        response.headers["X-QGKG-Content-Media-Type"] = f["media_type"]
-        return response
-    if name.endswith(".sha256") and name.removesuffix(".sha256") in entries:
-        f = entries[name.removesuffix(".sha256")]
-        return Response(f"{f['sha256']}  {f['name']}\n", mimetype="text/plain")
-    abort(404)
+    else:
+        reader = open_dump(version, f["name"])
+        response = Response(
+            wrap_file(request.environ, reader), mimetype="application/gzip", direct_passthrough=True
+        )
+        response.content_length = reader.size
+        response.headers["Content-Disposition"] = f'attachment; filename="{f["name"]}"'
+        response.set_etag(f["sha256"] or f"{version.name}-{f['name']}")  # a version's files never change
+        response.make_conditional(request, accept_ranges=True, complete_length=reader.size)
+    response.headers["X-QGKG-Triples"] = str(f["triples"])
+    response.headers["X-QGKG-Content-Media-Type"] = f["media_type"]
+    return response
