@@ -194,6 +194,7 @@ class BuildDelta:
     removed: frozenset[str]  # plan graph IRIs removed or replaced
     added: frozenset[str]  # plan graph IRIs written by this build
     base: str
+    touched: frozenset[str] = frozenset()  # entity IRIs whose reference description was merged again
 
 
 # Post-build steps: ``step(version_folder, store, delta)`` runs on the new version, with the
@@ -310,7 +311,6 @@ def build(
             sources = dict(old_sources)
             removed = frozenset(g for r in good for g in old_sources.get(r.source, {}).get("graphs", []))
             added = frozenset(iri for r in good for iri, _nt in r.plans)
-            delta = BuildDelta(previous, removed, added, base)
             old_counts: dict[str, int] = old_manifest.get("counts", {})
             touched, _removed_triples = _apply(main, contrib, good, sources)
             for name, stat in seen.items():  # files found unchanged by hashing: remember their stat
@@ -325,6 +325,8 @@ def build(
             if static_size is not None:
                 old_counts = {**old_counts, "agencies": 0} if "reference_triples" in old_counts else old_counts
             d_ref, d_agencies = _merge_entities(main, contrib, touched, base)
+            delta = BuildDelta(previous, removed, added, base,
+                               frozenset(t.value for t in touched if isinstance(t, ox.NamedNode)))
             if digest is not None:
                 _write_validation(version, previous, main, good, touched, static_size is not None, base, digest)
             counts = _counts(main, sources, old_counts, ref_triples + d_ref, d_agencies, base)
