@@ -48,6 +48,7 @@ SEGMENTS = "segments"
 COMPRESSLEVEL = 6
 DEFAULT_GRAPH_KEY = ""  # the default graph's key in the index (qgkg writes none, but a store may have one)
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_RDF_TYPE = ox.NamedNode(RDF_TYPE)
 _JSONLD_OPEN, _JSONLD_SEP, _JSONLD_CLOSE = (gzip.compress(b, mtime=0) for b in (b"[", b",\n", b"]\n"))
 _READ_BLOCK = 1 << 20
 
@@ -95,20 +96,13 @@ def graph_key(graph: ox.NamedNode | ox.DefaultGraph) -> str:
 def tally_quads(key: str, quads: list[ox.Quad]) -> GraphTally:
     """Count one graph's statements per property and class, and its subjects (owned or not)."""
     t = GraphTally(statements=len(quads))
+    t.properties.update(q.predicate.value for q in quads)
+    t.classes.update(q.object.value for q in quads if q.predicate == _RDF_TYPE and isinstance(q.object, ox.NamedNode))
+    subjects = {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)}
     prefix = key + "/"
-    owned: set[str] = set()
-    for q in quads:
-        p = q.predicate.value
-        t.properties[p] += 1
-        if p == RDF_TYPE and isinstance(q.object, ox.NamedNode):
-            t.classes[q.object.value] += 1
-        if isinstance(q.subject, ox.NamedNode):
-            s = q.subject.value
-            if key and (s == key or s.startswith(prefix)):
-                owned.add(s)
-            else:
-                t.foreign.add(s)
+    owned = {s for s in subjects if s == key or s.startswith(prefix)} if key else set()
     t.owned = len(owned)
+    t.foreign = subjects - owned
     return t
 
 
@@ -304,6 +298,20 @@ def dump_pieces(dumps_dir: Path, fmt: RdfFormat) -> list[Piece]:
         framed.append(Piece(len(_JSONLD_CLOSE), data=_JSONLD_CLOSE))
         pieces = framed
     return pieces
+
+
+def dump_sizes(dumps_dir: Path) -> dict[RdfFormat, int]:
+    """The size in bytes of each format's dump file."""
+    db = connect(dumps_dir / INDEX_DB, readonly=True)
+    try:
+        rows = db.execute("SELECT fmt, SUM(length), COUNT(*) FROM chunk GROUP BY fmt").fetchall()
+    finally:
+        db.close()
+    sizes = {RdfFormat(fmt): total for fmt, total, _n in rows}
+    n = {RdfFormat(fmt): count for fmt, _t, count in rows}.get(RdfFormat.JSONLD, 0)
+    framing = len(_JSONLD_OPEN) + len(_JSONLD_CLOSE) + max(0, n - 1) * len(_JSONLD_SEP)
+    sizes[RdfFormat.JSONLD] = sizes.get(RdfFormat.JSONLD, 0) + framing
+    return {fmt: sizes.get(fmt, 0) for fmt in CHUNK_FORMATS}
 
 
 def has_chunks(dumps_dir: Path) -> bool:

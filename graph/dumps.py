@@ -196,15 +196,15 @@ def _void_totals(
 
 
 def _index(version: Path, report: ChunkReport, void: dict[str, Any], seconds: float) -> dict[str, Any]:
-    from graph.dump_chunks import dump_pieces
+    from graph.dump_chunks import dump_sizes
 
-    folder = Path(version) / DUMPS_DIR
+    sizes = dump_sizes(Path(version) / DUMPS_DIR)
     files = [
         {
             "name": dump_name(fmt),
             "format": fmt.value,
             "media_type": fmt.media_type,
-            "size": sum(p.length for p in dump_pieces(folder, fmt)),
+            "size": sizes[fmt],
             "triples": void["triples"],
             "sha256": None,
         }
