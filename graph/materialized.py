@@ -101,10 +101,10 @@ def _activities_by_city_year(conn: sqlite3.Connection, params: dict[str, Any]) -
     return conn.execute(
         f"""SELECT j.o, n.o, yl.o, COUNT(DISTINCT pl.o), COUNT(*)
         FROM fact t
-        JOIN fact pl ON pl.p = {PLAN} AND pl.s = t.s
-        JOIN fact j ON j.p = {JUR} AND j.s = t.s
-        JOIN fact y ON y.p = {YEAR} AND y.s = t.s
-        JOIN fact yl ON yl.p = {LABEL} AND yl.s = y.o
+        CROSS JOIN fact pl ON pl.p = {PLAN} AND pl.s = t.s
+        CROSS JOIN fact j ON j.p = {JUR} AND j.s = t.s
+        CROSS JOIN fact y ON y.p = {YEAR} AND y.s = t.s
+        CROSS JOIN fact yl ON yl.p = {LABEL} AND yl.s = y.o
         LEFT JOIN fact n ON n.p = {PREF} AND n.s = j.o
         WHERE t.p = {TYPE} AND t.o = ?
         GROUP BY j.o, n.o, yl.o""",
@@ -120,13 +120,13 @@ def _agencies_by_activities_led(conn: sqlite3.Connection, params: dict[str, Any]
         city_id = _iri_id(conn, city.value)
         if city_id is None:
             return []
-        source = f"fact c JOIN fact l ON l.p = {LEAD} AND l.s = c.s WHERE c.p = {CITY} AND c.o = ?"
+        source = f"fact c CROSS JOIN fact l ON l.p = {LEAD} AND l.s = c.s WHERE c.p = {CITY} AND c.o = ?"
         args = (city_id,)
     return conn.execute(
         f"""SELECT l.o, n.o, COUNT(DISTINCT l.s), COUNT(DISTINCT pl.o), COUNT(DISTINCT w.o)
         FROM (SELECT DISTINCT l.s AS s, l.o AS o FROM {source}) l
-        JOIN fact pl ON pl.p = {PLAN} AND pl.s = l.s
-        JOIN fact w ON w.p = {JUR} AND w.s = l.s
+        CROSS JOIN fact pl ON pl.p = {PLAN} AND pl.s = l.s
+        CROSS JOIN fact w ON w.p = {JUR} AND w.s = l.s
         LEFT JOIN fact n ON n.p = {PREF} AND n.s = l.o
         GROUP BY l.o, n.o""",
         args,
@@ -141,7 +141,7 @@ def _year_label_ids(conn: sqlite3.Connection, year: Any) -> list[int]:
     ids = []
     labels = conn.execute(
         f"""SELECT t.id, t.kind, t.value, t.lang, t.datatype FROM term t WHERE t.id IN
-        (SELECT DISTINCT yl.o FROM fact y JOIN fact yl ON yl.p = {LABEL} AND yl.s = y.o WHERE y.p = {YEAR})"""
+        (SELECT DISTINCT yl.o FROM fact y CROSS JOIN fact yl ON yl.p = {LABEL} AND yl.s = y.o WHERE y.p = {YEAR})"""
     )
     for tid, kind, value, lang, datatype in labels:
         if kind != "literal" or lang or datatype == RDF_LANG_STRING:
@@ -180,16 +180,16 @@ def _coleading_agency_pairs(conn: sqlite3.Connection, params: dict[str, Any]) ->
         if not ids:
             return []
         where.append(
-            f"""EXISTS (SELECT 1 FROM fact y JOIN fact yl ON yl.p = {LABEL} AND yl.s = y.o
+            f"""EXISTS (SELECT 1 FROM fact y CROSS JOIN fact yl ON yl.p = {LABEL} AND yl.s = y.o
             WHERE y.p = {YEAR} AND y.s = la.s AND yl.o IN ({", ".join(str(i) for i in ids)}))"""
         )
     return conn.execute(
         f"""WITH pair AS (
             SELECT DISTINCT la.s AS s, la.o AS a, lb.o AS b
             FROM fact la
-            JOIN fact lb ON lb.p = {LEAD} AND lb.s = la.s
-            JOIN term ta ON ta.id = la.o
-            JOIN term tb ON tb.id = lb.o
+            CROSS JOIN fact lb ON lb.p = {LEAD} AND lb.s = la.s
+            CROSS JOIN term ta ON ta.id = la.o
+            CROSS JOIN term tb ON tb.id = lb.o
             WHERE {" AND ".join(where)} AND ta.kind != 'bnode' AND tb.kind != 'bnode' AND ta.value < tb.value)
         SELECT pair.a, na.o, pair.b, nb.o, COUNT(DISTINCT pair.s)
         FROM pair
@@ -204,10 +204,10 @@ def _programme_diffusion(conn: sqlite3.Connection, params: dict[str, Any]) -> Ro
     return conn.execute(
         f"""SELECT pr.o, c.o, w.o, n.o, yl.o, COUNT(*)
         FROM fact pr
-        JOIN fact w ON w.p = {JUR} AND w.s = pr.s
-        JOIN fact y ON y.p = {YEAR} AND y.s = pr.s
-        JOIN fact yl ON yl.p = {LABEL} AND yl.s = y.o
-        JOIN fact c ON c.p = {NOTATION} AND c.s = pr.o
+        CROSS JOIN fact w ON w.p = {JUR} AND w.s = pr.s
+        CROSS JOIN fact y ON y.p = {YEAR} AND y.s = pr.s
+        CROSS JOIN fact yl ON yl.p = {LABEL} AND yl.s = y.o
+        CROSS JOIN fact c ON c.p = {NOTATION} AND c.s = pr.o
         LEFT JOIN fact n ON n.p = {PREF} AND n.s = w.o
         WHERE pr.p = {PROGRAMME}
         GROUP BY pr.o, c.o, w.o, n.o, yl.o"""
@@ -221,10 +221,10 @@ def _plans_by_city_year(conn: sqlite3.Connection, params: dict[str, Any]) -> Row
     return conn.execute(
         f"""SELECT t.s, ti.o, n.o, yl.o, k.o, src.o, COUNT(act.s)
         FROM fact t
-        JOIN fact w ON w.p = {JUR} AND w.s = t.s
-        JOIN fact y ON y.p = {YEAR} AND y.s = t.s
-        JOIN fact yl ON yl.p = {LABEL} AND yl.s = y.o
-        JOIN fact src ON src.p = {SOURCE} AND src.s = t.s
+        CROSS JOIN fact w ON w.p = {JUR} AND w.s = t.s
+        CROSS JOIN fact y ON y.p = {YEAR} AND y.s = t.s
+        CROSS JOIN fact yl ON yl.p = {LABEL} AND yl.s = y.o
+        CROSS JOIN fact src ON src.p = {SOURCE} AND src.s = t.s
         LEFT JOIN fact ti ON ti.p = {TITLE} AND ti.s = t.s
         LEFT JOIN fact k ON k.p = {KIND} AND k.s = t.s
         LEFT JOIN fact n ON n.p = {PREF} AND n.s = w.o
@@ -271,7 +271,9 @@ def answer(version: Path, query: CannedQuery, params: Mapping[str, object]) -> l
     try:
         if not _has_facts(conn):
             return None
-        raw = spec.rows(conn, bound)
+        raw = _stored_rows(conn, query.name, len(spec.columns)) if not bound else None
+        if raw is None:
+            raw = spec.rows(conn, bound)
         terms_at = [i for i, c in enumerate(spec.columns) if c not in spec.counts]
         ids = {row[i] for row in raw for i in terms_at if row[i] is not None}
         terms = _values(conn, ids)
@@ -303,6 +305,33 @@ def _has_facts(conn: sqlite3.Connection) -> bool:
     except sqlite3.Error:
         return False
     return meta.get("schema") == str(SCHEMA_VERSION) and meta.get("facts") == FACTS_SIGNATURE
+
+
+def _stored_rows(conn: sqlite3.Connection, name: str, width: int) -> Rows | None:
+    """The rows kept at build time for ``name`` without parameters, or None when there are none."""
+    if conn.execute("SELECT 1 FROM meta WHERE key = ?", (f"answer:{name}",)).fetchone() is None:
+        return None
+    cols = ", ".join(f"c{i}" for i in range(width))
+    return conn.execute(f"SELECT {cols} FROM answer_row WHERE query = ?", (name,)).fetchall()
+
+
+def store_answers(conn: sqlite3.Connection) -> None:
+    """Keep the rows (term ids and counts) of every answer without parameters: the build pays the joins once."""
+    conn.execute("DELETE FROM meta WHERE key LIKE 'answer:%'")
+    conn.execute("DROP TABLE IF EXISTS answer_row")
+    width = max(len(spec.columns) for spec in ANSWERS.values())
+    cols = ", ".join(f"c{i}" for i in range(width))
+    conn.execute(f"CREATE TABLE answer_row(query TEXT NOT NULL, {cols})")
+    conn.execute("CREATE INDEX answer_row_query ON answer_row(query)")
+    for name, spec in ANSWERS.items():
+        try:
+            raw = spec.rows(conn, {})
+        except NotMaterializedError:
+            continue
+        pad = (None,) * (width - len(spec.columns))
+        conn.executemany(f"INSERT INTO answer_row VALUES (?, {', '.join('?' * width)})",
+                         [(name, *row, *pad) for row in raw])
+        conn.execute("INSERT INTO meta VALUES (?, '1')", (f"answer:{name}",))
 
 
 def _values(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Value]:

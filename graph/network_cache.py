@@ -351,3 +351,6 @@ def write_facts(conn: sqlite3.Connection, store: ox.Store, changed: list[str] | 
     conn.executemany("INSERT OR IGNORE INTO fact VALUES (?, ?, ?, ?)", rows)
     terms.flush()
     conn.execute("INSERT OR REPLACE INTO meta VALUES ('facts', ?)", (FACTS_SIGNATURE,))
+    from graph.materialized import store_answers  # the answers read the tables this module writes
+
+    store_answers(conn)
