@@ -32,7 +32,7 @@ import shutil
 import sqlite3
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -46,6 +46,7 @@ CHUNK_FORMATS = (RdfFormat.NQ, RdfFormat.TRIG, RdfFormat.TTL, RdfFormat.NT, RdfF
 INDEX_DB = "chunks.sqlite"
 SEGMENTS = "segments"
 COMPRESSLEVEL = 6
+PART_SEP = "\t"  # never in an IRI
 DEFAULT_GRAPH_KEY = ""  # the default graph's key in the index (qgkg writes none, but a store may have one)
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _RDF_TYPE = ox.NamedNode(RDF_TYPE)
@@ -62,6 +63,7 @@ CREATE TABLE IF NOT EXISTS tally (
     properties TEXT NOT NULL, classes TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS foreign_subject (graph TEXT NOT NULL, subject TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS foreign_by_graph ON foreign_subject (graph);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
@@ -80,7 +82,7 @@ class GraphTally:
 class ChunkReport:
     """What writing the chunks of a version did (kept in the dumps index)."""
 
-    graphs: int
+    chunks: int  # graphs, or parts of a graph (the reference graph is split by subject)
     written: int
     reused: int
     segments_linked: int
@@ -213,21 +215,30 @@ def _carry_segments(db: sqlite3.Connection, old_dir: Path, new_dir: Path, writer
     return linked, compacted
 
 
+ChunkSource = tuple[str, Callable[[], list[ox.Quad]]]  # (chunk key, reads the chunk's statements)
+
+
+def graph_of(key: str) -> str:
+    """The graph IRI of a chunk key (a part of a graph is keyed ``IRI<TAB>part``)."""
+    return key.split(PART_SEP, 1)[0]
+
+
 def write_chunks(
     out_dir: Path,
-    store: ox.Store,
-    graphs: Iterable[ox.NamedNode | ox.DefaultGraph],
+    sources: Iterable[ChunkSource],
     *,
     segment: str,
     previous: Path | None = None,
     stale: Iterable[str] = (),
+    meta: dict[str, str] | None = None,
 ) -> tuple[ChunkReport, dict[str, GraphTally], dict[str, GraphTally]]:
-    """Write the chunks of ``graphs`` into ``out_dir`` (a version's dumps folder).
+    """Write one chunk per source into ``out_dir`` (a version's dumps folder).
 
     With ``previous`` (an earlier version's dumps folder), its index is copied, the
-    ``stale`` graph keys (and those of ``graphs``) are dropped from it and its segments are
-    reused; otherwise the index starts empty. Returns the report and the tallies of the
-    graphs dropped and of those written, for updating the VoID totals.
+    ``stale`` keys (and those of ``sources``) are dropped from it and its segments are
+    reused; otherwise the index starts empty. ``meta`` values are kept in the index.
+    Returns the report and the tallies of the chunks dropped and of those written, for
+    updating the VoID totals.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     db_path = out_dir / INDEX_DB
@@ -235,28 +246,28 @@ def write_chunks(
     if previous is not None:
         shutil.copyfile(previous / INDEX_DB, tmp)
     db = connect(tmp)
-    todo = sorted(set(graphs), key=graph_key)
+    todo = sorted(dict(sources).items())
     writer = SegmentWriter(out_dir / SEGMENTS / f"{segment}.seg")
     try:
-        gone = _forget(db, set(stale) | {graph_key(g) for g in todo})
+        gone = _forget(db, set(stale) | {key for key, _read in todo})
         linked = compacted = 0
         if previous is not None:
             linked, compacted = _carry_segments(db, previous, out_dir, writer)
         added: dict[str, GraphTally] = {}
-        for g in todo:
-            quads = list(store.quads_for_pattern(None, None, None, g))
+        for key, read in todo:
+            quads = read()
             if not quads:
                 continue
-            key = graph_key(g)
             for fmt, data in serialize_graph(quads).items():
                 member = gzip.compress(data, compresslevel=COMPRESSLEVEL, mtime=0)
                 offset, length = writer.append(member)
                 db.execute("INSERT INTO chunk VALUES (?, ?, ?, ?, ?)", (key, fmt.value, writer.name, offset, length))
-            added[key] = tally_quads(key, quads)
+            added[key] = tally_quads(graph_of(key), quads)
             _record(db, key, added[key])
         writer.close()
         if writer.size:
             db.execute("INSERT INTO segment VALUES (?, ?)", (writer.name, writer.size))
+        db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", sorted((meta or {}).items()))
         (count,) = db.execute("SELECT COUNT(*) FROM tally").fetchone()
         db.commit()
     finally:
@@ -264,6 +275,33 @@ def write_chunks(
     os.replace(tmp, db_path)
     report = ChunkReport(count, len(added), count - len(added), linked, compacted, writer.size)
     return report, gone, added
+
+
+def read_meta(dumps_dir: Path) -> dict[str, str]:
+    """The values a build kept in a chunk index (e.g. how the reference graph is split)."""
+    db = connect(dumps_dir / INDEX_DB, readonly=True)
+    try:
+        return dict(db.execute("SELECT name, value FROM meta").fetchall())
+    except sqlite3.OperationalError:
+        return {}
+    finally:
+        db.close()
+
+
+def keys_of(dumps_dir: Path, graph: str) -> dict[str, set[str]]:
+    """The chunk keys of one graph (whole or in parts) in an index, each with its IRI subjects."""
+    db = connect(dumps_dir / INDEX_DB, readonly=True)
+    try:
+        keys = {k for (k,) in db.execute(
+            "SELECT graph FROM tally WHERE graph = ? OR substr(graph, 1, ?) = ?",
+            (graph, len(graph) + 1, graph + PART_SEP),
+        )}
+        out: dict[str, set[str]] = {k: set() for k in keys}
+        for key in keys:
+            out[key] = {s for (s,) in db.execute("SELECT subject FROM foreign_subject WHERE graph = ?", (key,))}
+    finally:
+        db.close()
+    return out
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -37,15 +37,19 @@ import pyoxigraph as ox
 
 from graph.dump_chunks import (
     CHUNK_FORMATS,
+    DEFAULT_GRAPH_KEY,
     INDEX_DB,
     ChunkReport,
+    ChunkSource,
     DumpReader,
     GraphTally,
     connect,
+    graph_key,
     has_chunks,
     iter_decompressed,
     write_chunks,
 )
+from graph.dump_reference import reference_sources
 from graph.formats import RdfFormat
 from graph.store import reference_graph_iri
 
@@ -137,9 +141,13 @@ def _previous_dumps(delta: Any) -> tuple[Path | None, dict[str, Any] | None]:
     return folder, index
 
 
-def _nonempty_default_graph(store: ox.Store) -> list[ox.DefaultGraph]:
+def _graph_source(store: ox.Store, graph: ox.NamedNode | ox.DefaultGraph) -> ChunkSource:
+    return graph_key(graph), lambda: list(store.quads_for_pattern(None, None, None, graph))
+
+
+def _default_graph_sources(store: ox.Store) -> list[ChunkSource]:
     quads = store.quads_for_pattern(None, None, None, ox.DefaultGraph())
-    return [ox.DefaultGraph()] if next(iter(quads), None) is not None else []
+    return [_graph_source(store, ox.DefaultGraph())] if next(iter(quads), None) is not None else []
 
 
 def write_version_dumps(
@@ -149,17 +157,22 @@ def write_version_dumps(
     started = time.perf_counter()
     out_dir = Path(version) / DUMPS_DIR
     prev_dir, prev_index = _previous_dumps(delta)
-    graphs: list[ox.NamedNode | ox.DefaultGraph] = _nonempty_default_graph(store)
-    stale: set[str] = {""}
-    if prev_dir is not None and prev_index is not None:
-        base = base or delta.base
-        ref = ox.NamedNode(reference_graph_iri(str(base)))
-        graphs += [ref, *(ox.NamedNode(g) for g in delta.added)]
-        stale |= set(delta.removed) | set(delta.added) | {ref.value}
+    sources = _default_graph_sources(store)
+    stale: set[str] = {DEFAULT_GRAPH_KEY}
+    base = base or getattr(delta, "base", None)
+    ref = ox.NamedNode(reference_graph_iri(base)) if base else None
+    if prev_dir is not None:
+        sources += [_graph_source(store, ox.NamedNode(g)) for g in delta.added]
+        stale |= set(delta.removed) | set(delta.added)
     else:
-        graphs += list(store.named_graphs())
+        sources += [_graph_source(store, g) for g in store.named_graphs() if g != ref]
+    meta: dict[str, str] = {}
+    if ref is not None:
+        ref_sources, ref_stale, meta = reference_sources(store, ref, str(base), prev_dir, delta)
+        sources += ref_sources
+        stale |= ref_stale
     report, gone, added = write_chunks(
-        out_dir, store, graphs, segment=Path(version).name, previous=prev_dir, stale=stale
+        out_dir, sources, segment=Path(version).name, previous=prev_dir, stale=stale, meta=meta
     )
     void = _void_totals(out_dir, prev_index.get("void") if prev_index else None, gone, added)
     index = _index(version, report, void, time.perf_counter() - started)
@@ -218,7 +231,7 @@ def _index(version: Path, report: ChunkReport, void: dict[str, Any], seconds: fl
         "files": files,
         "void": void,
         "chunks": {
-            "graphs": report.graphs,
+            "chunks": report.chunks,
             "written": report.written,
             "reused": report.reused,
             "segments_linked": report.segments_linked,
@@ -230,12 +243,20 @@ def _index(version: Path, report: ChunkReport, void: dict[str, Any], seconds: fl
 
 def write_dumps(version: Path, store: ox.Store, delta: Any) -> None:
     """Post-build step: serialize the graphs this build wrote and the reference graph; reuse the rest."""
-    write_version_dumps(version, store, base=getattr(delta, "base", None), delta=delta)
+    write_version_dumps(version, store, delta=delta)
 
 
-def write_all(version: Path, store: ox.Store) -> dict[str, Any]:
+def write_all(version: Path, store: ox.Store, base: str | None = None) -> dict[str, Any]:
     """Write every chunk of ``store`` into ``version/dumps`` and its index (no reuse); return the index."""
-    return write_version_dumps(version, store)
+    return write_version_dumps(version, store, base=base or _version_base(version))
+
+
+def _version_base(version: Path) -> str | None:
+    try:
+        base = json.loads((Path(version) / "manifest.json").read_text(encoding="utf-8")).get("base")
+    except (OSError, ValueError):
+        return None
+    return str(base) if base else None
 
 
 # --- lazily, in the background ---------------------------------------------------------------

@@ -18,7 +18,7 @@ import rdflib
 
 from bench.generate import generate
 from graph.build import build
-from graph.dump_chunks import INDEX_DB, SEGMENTS
+from graph.dump_chunks import INDEX_DB, PART_SEP, SEGMENTS, read_meta
 from graph.dumps import DUMP_NAMES, DUMPS_DIR, dump_name, open_dump, read_index, run_locked
 from graph.formats import RdfFormat
 from graph.store import EmbeddedStore, StoreDir, reference_graph_iri
@@ -91,20 +91,57 @@ def store_quads(version: Path) -> set[ox.Quad]:
     return set(ox.Store.read_only(str(version / "oxigraph")).quads_for_pattern(None, None, None, None))
 
 
-def test_write_dumps_serializes_only_the_changed_graphs_and_the_reference(history: History) -> None:
+def test_write_dumps_serializes_only_the_changed_graphs_and_the_touched_reference_parts(history: History) -> None:
     first, second = read_index(history.first), read_index(history.second)
     assert first is not None and second is not None
     assert history.dropped, "the replaced plan should have lost its fragment graph"
-    assert first["chunks"]["written"] == first["chunks"]["graphs"]  # no previous chunks: everything
-    assert second["chunks"]["written"] == len(history.changed) + 1  # the changed plan and the reference graph
-    assert second["chunks"]["reused"] == second["chunks"]["graphs"] - second["chunks"]["written"]
+    assert first["chunks"]["written"] == first["chunks"]["chunks"]  # no previous chunks: everything
     old, new = chunk_rows(history.first), chunk_rows(history.second)
-    rewritten = set(history.changed) | {REFERENCE}
-    for (graph, fmt), row in new.items():
-        if graph in rewritten:
-            assert row[0] == history.second.name
-        else:  # the very same bytes, in the segment of the first build (linked) or moved out of it
-            assert member(history.second, row) == member(history.first, old[graph, fmt])
+    written = {key for key, _fmt in new if new[key, _fmt][0] == history.second.name}
+    reference_parts = {key for key, _fmt in new if key.startswith(REFERENCE + PART_SEP)}
+    assert set(history.changed) <= written <= set(history.changed) | reference_parts
+    assert written & reference_parts  # the changed plan's entities were merged again
+    assert second["chunks"]["written"] == len(written)
+    assert second["chunks"]["reused"] == second["chunks"]["chunks"] - len(written)
+    for (key, fmt), row in new.items():
+        if key not in written:  # the very same bytes, in the first build's segment (linked) or moved out of it
+            assert member(history.second, row) == member(history.first, old[key, fmt])
+
+
+def test_write_dumps_rewrites_only_the_reference_parts_of_touched_entities(
+    history: History, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graph import dump_reference
+    from graph.build import BuildDelta
+    from graph.dumps import write_all, write_dumps
+
+    monkeypatch.setattr(dump_reference, "PART_STATEMENTS", 20)  # many small parts, as in a large store
+    first = tmp_path / "v1"
+    first.mkdir()
+    ox.Store.read_only(str(history.second / "oxigraph")).backup(str(first / "oxigraph"))
+    shutil.copy(history.second / "manifest.json", first / "manifest.json")
+    write_all(first, ox.Store.read_only(str(first / "oxigraph")), DEFAULT_BASE)
+    second = tmp_path / "v2"
+    second.mkdir()
+    ox.Store.read_only(str(first / "oxigraph")).backup(str(second / "oxigraph"))
+    store = ox.Store(str(second / "oxigraph"))
+    ref = ox.NamedNode(REFERENCE)
+    agency = next(q.subject for q in store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), None, ref)
+                  if q.object.value.endswith("#Agency"))
+    label = ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel")
+    store.add(ox.Quad(agency, label, ox.Literal("一个新的写法", language="zh-Hans"), ref))
+    write_dumps(second, store, BuildDelta(first, frozenset(), frozenset(), DEFAULT_BASE, frozenset({agency.value})))
+    rows = chunk_rows(second)
+    written = {key for key, _fmt in rows if rows[key, _fmt][0] == second.name}
+    buckets = int(read_meta(second / DUMPS_DIR)["ref_buckets"])
+    assert written == {f"{REFERENCE}{PART_SEP}{dump_reference.bucket(agency.value, buckets)}"}
+    info = read_index(second)
+    assert info is not None and info["chunks"]["chunks"] > 10
+    quads = set(store.quads_for_pattern(None, None, None, None))
+    with open_dump(second, "qgkg.nq.gz") as reader:
+        assert set(ox.parse(gzip.decompress(reader.read()), ox.RdfFormat.N_QUADS)) == quads
+    assert info["void"]["triples"] == len(quads)
+    assert info["void"]["properties"][label.value] == sum(1 for q in quads if q.predicate == label)
 
 
 def test_write_dumps_links_the_segments_it_keeps(history: History) -> None:
@@ -121,7 +158,7 @@ def test_write_dumps_links_the_segments_it_keeps(history: History) -> None:
 def test_write_dumps_drops_the_chunks_of_removed_graphs(history: History) -> None:
     graphs = {g for g, _fmt in chunk_rows(history.second)}
     assert not graphs & history.dropped
-    assert graphs == {q.graph_name.value for q in store_quads(history.second)}
+    assert {key.split(PART_SEP)[0] for key in graphs} == {q.graph_name.value for q in store_quads(history.second)}
 
 
 @pytest.mark.parametrize("name", list(DUMP_NAMES))
