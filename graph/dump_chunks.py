@@ -51,7 +51,8 @@ DEFAULT_GRAPH_KEY = ""  # the default graph's key in the index (qgkg writes none
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _RDF_TYPE = ox.NamedNode(RDF_TYPE)
 _JSONLD_OPEN, _JSONLD_SEP, _JSONLD_CLOSE = (gzip.compress(b, mtime=0) for b in (b"[", b",\n", b"]\n"))
-_READ_BLOCK = 1 << 20
+_READ_BLOCK = 1 << 18  # compressed bytes read at a time
+_OUT_BLOCK = 1 << 20  # decompressed bytes handed on at a time
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS segment (name TEXT PRIMARY KEY, size INTEGER NOT NULL);
@@ -318,24 +319,26 @@ class Piece:
 
 
 def dump_pieces(dumps_dir: Path, fmt: RdfFormat) -> list[Piece]:
-    """The members of one format's dump, in graph order (the default graph, then by IRI)."""
+    """The members of one format's dump, in chunk order (the default graph, then by graph IRI and part)."""
+    return list(iter_pieces(dumps_dir, fmt))
+
+
+def iter_pieces(dumps_dir: Path, fmt: RdfFormat) -> Iterator[Piece]:
+    """Like ``dump_pieces``, one row at a time (memory does not grow with the number of graphs)."""
     db = connect(dumps_dir / INDEX_DB, readonly=True)
     try:
-        rows = db.execute(
-            "SELECT segment, offset, length FROM chunk WHERE fmt = ? ORDER BY graph", (fmt.value,)
-        ).fetchall()
+        rows = db.execute("SELECT segment, offset, length FROM chunk WHERE fmt = ? ORDER BY graph", (fmt.value,))
+        framed = fmt is RdfFormat.JSONLD
+        if framed:
+            yield Piece(len(_JSONLD_OPEN), data=_JSONLD_OPEN)
+        for i, (segment, offset, length) in enumerate(rows):
+            if framed and i:
+                yield Piece(len(_JSONLD_SEP), data=_JSONLD_SEP)
+            yield Piece(length, segment, offset)
+        if framed:
+            yield Piece(len(_JSONLD_CLOSE), data=_JSONLD_CLOSE)
     finally:
         db.close()
-    pieces = [Piece(length, segment, offset) for segment, offset, length in rows]
-    if fmt is RdfFormat.JSONLD:
-        framed = [Piece(len(_JSONLD_OPEN), data=_JSONLD_OPEN)]
-        for i, p in enumerate(pieces):
-            if i:
-                framed.append(Piece(len(_JSONLD_SEP), data=_JSONLD_SEP))
-            framed.append(p)
-        framed.append(Piece(len(_JSONLD_CLOSE), data=_JSONLD_CLOSE))
-        pieces = framed
-    return pieces
 
 
 def dump_sizes(dumps_dir: Path) -> dict[RdfFormat, int]:
@@ -427,7 +430,7 @@ def iter_decompressed(dumps_dir: Path, fmt: RdfFormat) -> Iterator[bytes]:
     seg_dir = dumps_dir / SEGMENTS
     fds: dict[str, int] = {}
     try:
-        for piece in dump_pieces(dumps_dir, fmt):
+        for piece in iter_pieces(dumps_dir, fmt):
             if not piece.segment:
                 yield zlib.decompress(piece.data, wbits=31)
                 continue
@@ -441,9 +444,9 @@ def iter_decompressed(dumps_dir: Path, fmt: RdfFormat) -> Iterator[bytes]:
                 if not block:
                     raise OSError(f"{seg_dir / piece.segment}.seg: truncated segment")
                 done += len(block)
-                yield z.decompress(block, _READ_BLOCK * 8)
+                yield z.decompress(block, _OUT_BLOCK)
                 while z.unconsumed_tail:
-                    yield z.decompress(z.unconsumed_tail, _READ_BLOCK * 8)
+                    yield z.decompress(z.unconsumed_tail, _OUT_BLOCK)
             yield z.flush()
     finally:
         for fd in fds.values():
