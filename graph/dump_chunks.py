@@ -1,7 +1,7 @@
 """Per-graph dump chunks: each named graph serialized once per format, as a gzip member.
 
 A dump in N-Quads, N-Triples, TriG, Turtle or JSON-LD is the concatenation of one gzip
-member per graph (JSON-LD adds ``[``, ``,`` and ``]`` members around its graph objects), so a
+member per graph (JSON-LD adds ``[``, ``,`` and ``]`` members around its node objects), so a
 dump file is a valid multi-member gzip file and a build only serializes the graphs it changed.
 
 Layout inside ``VERSION/dumps/``::
@@ -110,7 +110,7 @@ def tally_quads(key: str, quads: list[ox.Quad]) -> GraphTally:
 
 
 def serialize_graph(quads: list[ox.Quad]) -> dict[RdfFormat, bytes]:
-    """One graph's statements in every chunk format, uncompressed (JSON-LD: its graph object only)."""
+    """One graph's statements in every chunk format, uncompressed (JSON-LD: its node objects, without brackets)."""
     triples = [q.triple for q in quads]
     out = {
         RdfFormat.NQ: ox.serialize(quads, None, ox.RdfFormat.N_QUADS),
@@ -118,7 +118,7 @@ def serialize_graph(quads: list[ox.Quad]) -> dict[RdfFormat, bytes]:
         RdfFormat.TRIG: ox.serialize(quads, None, ox.RdfFormat.TRIG, prefixes=PREFIXES),
         RdfFormat.TTL: ox.serialize(triples, None, ox.RdfFormat.TURTLE, prefixes=PREFIXES),
     }
-    doc = ox.serialize(quads, None, ox.RdfFormat.JSON_LD).strip()
+    doc = ox.serialize(triples, None, ox.RdfFormat.JSON_LD).strip()  # the union, as the other triple formats
     if not (doc.startswith(b"[") and doc.endswith(b"]")):
         raise ValueError("JSON-LD serialization is not an array")  # pyoxigraph's documented shape
     out[RdfFormat.JSONLD] = doc[1:-1]

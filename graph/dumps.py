@@ -6,7 +6,8 @@ members, served and exported straight from them (nothing is assembled on disk). 
 post-build step ``write_dumps`` keeps the previous version's members of the graphs a build
 did not touch and serializes only the graphs it wrote plus the reference graph, so its cost
 follows the change, not the store. JSON-LD is assembled the same way: its members are the
-graph objects of one top-level array, with the brackets and commas as members of their own.
+node objects of one top-level array (the union, like Turtle and N-Triples), with the brackets and
+commas as members of their own.
 
 ``VERSION/dumps/dumps.json`` describes the files (size, statements, sha256 once known)
 and carries the VoID tallies (statements per property and class, entities), kept per

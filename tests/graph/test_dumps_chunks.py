@@ -175,11 +175,11 @@ def test_dump_file_is_valid_gzip_and_equals_the_store(history: History, name: st
     expected = store_quads(history.second)
     parsed = list(ox.parse(text, fmt.oxigraph))
     assert len(parsed) == info[name]["triples"] == len(expected)
-    if fmt.is_dataset or fmt is RdfFormat.JSONLD:
+    if fmt.is_dataset:
         assert set(parsed) == expected  # one named graph per plan, and the reference graph
     else:
         assert {q.triple for q in parsed} == {q.triple for q in expected}
-    rdflib_graph = rdflib.Dataset() if fmt.is_dataset or fmt is RdfFormat.JSONLD else rdflib.Graph()
+    rdflib_graph = rdflib.Dataset() if fmt.is_dataset else rdflib.Graph()
     rdflib_graph.parse(data=text, format=fmt.rdflib_name)
     if fmt.is_dataset:
         named = {str(c.identifier) for c in rdflib_graph.graphs() if len(c)}
@@ -196,7 +196,7 @@ def test_export_streams_the_chunks_and_equals_the_store(history: History, fmt: R
     expected = store_quads(history.second)
     parsed = list(ox.parse(out.getvalue(), fmt.oxigraph))
     assert n == len(parsed) == len(expected)
-    if fmt.is_dataset or fmt is RdfFormat.JSONLD:
+    if fmt.is_dataset:
         assert set(parsed) == expected
     else:
         assert {q.triple for q in parsed} == {q.triple for q in expected}
