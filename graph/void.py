@@ -10,6 +10,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
 DATA_LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 SOURCES_RIGHTS = (
     "The plans are public government information (政府信息公开) published by the city governments and "
@@ -62,7 +63,7 @@ def void_graph(
 ) -> Graph:
     """The VoID and DCAT description of the dataset (``site`` is this server's root URL, ending in /)."""
     g = Graph()
-    for prefix, ns in (("void", VOID), ("dcat", DCAT), ("dcterms", DCTERMS), ("foaf", FOAF)):
+    for prefix, ns in (("void", VOID), ("dcat", DCAT), ("dcterms", DCTERMS), ("foaf", FOAF), ("spdx", SPDX)):
         g.bind(prefix, ns)
     ds = URIRef(site + ".well-known/void#qgkg")
     g.add((ds, RDF.type, VOID.Dataset))
@@ -135,6 +136,11 @@ def void_graph(
                 )
             )
             g.add((dist, VOID.triples, Literal(f["triples"], datatype=XSD.integer)))
+            if f.get("sha256"):  # known once computed (on first request of the file's .sha256)
+                checksum = BNode()
+                g.add((dist, SPDX.checksum, checksum))
+                g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+                g.add((checksum, SPDX.checksumValue, Literal(f["sha256"], datatype=XSD.hexBinary)))
             g.add((ds, DCAT.distribution, dist))
     return g
 

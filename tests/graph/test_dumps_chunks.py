@@ -242,3 +242,26 @@ def test_file_sha256_is_the_digest_of_the_served_bytes(history: History) -> None
             assert file_sha256(history.second, name) == hashlib.sha256(reader.read()).hexdigest()
     info = read_index(history.second)
     assert info is not None and all(f["sha256"] for f in info["files"])
+
+
+def test_void_graph_states_the_store_counts_and_known_checksums(history: History) -> None:
+    from graph.dumps import file_sha256
+    from graph.void import SPDX, VOID, void_graph
+
+    file_sha256(history.second, "qgkg.nq.gz")
+    info = read_index(history.second)
+    assert info is not None
+    g = void_graph(site="http://localhost/", base=DEFAULT_BASE, counts={}, dumps=info, examples=[])
+    ds = rdflib.URIRef("http://localhost/.well-known/void#qgkg")
+    quads = store_quads(history.second)
+    assert int(g.value(ds, VOID.entities)) == len({q.subject for q in quads if isinstance(q.subject, ox.NamedNode)})
+    parts = list(g.objects(ds, VOID.propertyPartition))
+    partitions = {str(g.value(p, VOID.property)): int(g.value(p, VOID.triples)) for p in parts}
+    assert partitions == dict(Counter(q.predicate.value for q in quads))
+    files = list(g.objects(ds, VOID.dataDump))
+    dumps = {str(d): int(g.value(rdflib.URIRef(f"{d}#distribution"), VOID.triples)) for d in files}
+    assert set(dumps) == {f"http://localhost/dumps/{name}" for name in DUMP_NAMES}
+    assert set(dumps.values()) == {len(quads)}
+    nq = rdflib.URIRef("http://localhost/dumps/qgkg.nq.gz#distribution")
+    checksum = g.value(nq, SPDX.checksum)
+    assert str(g.value(checksum, SPDX.checksumValue)) == file_sha256(history.second, "qgkg.nq.gz")
