@@ -7,6 +7,9 @@ conditional requests; its ``.sha256`` is computed on first request and cached.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from flask import Blueprint, Response, abort, jsonify, render_template, request, send_file
 from werkzeug.wsgi import wrap_file
 
@@ -59,7 +62,7 @@ def file(name: str) -> Response:
     abort(404)
 
 
-def _send(version, f: dict) -> Response:  # type: ignore[no-untyped-def, type-arg]
+def _send(version: Path, f: dict[str, Any]) -> Response:
     """A dump file: assembled on disk (versions before chunks), or streamed from its members."""
     if not is_chunked(version):
         response = send_file(
