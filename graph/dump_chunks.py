@@ -26,16 +26,14 @@ only, which the IRI scheme (docs/MODEL.md) guarantees and the tests check agains
 from __future__ import annotations
 
 import gzip
-import io
 import os
 import shutil
 import sqlite3
-import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import pyoxigraph as ox
 
@@ -50,9 +48,6 @@ PART_SEP = "\t"  # never in an IRI
 DEFAULT_GRAPH_KEY = ""  # the default graph's key in the index (qgkg writes none, but a store may have one)
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _RDF_TYPE = ox.NamedNode(RDF_TYPE)
-_JSONLD_OPEN, _JSONLD_SEP, _JSONLD_CLOSE = (gzip.compress(b, mtime=0) for b in (b"[", b",\n", b"]\n"))
-_READ_BLOCK = 1 << 18  # compressed bytes read at a time
-_OUT_BLOCK = 1 << 20  # decompressed bytes handed on at a time
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS segment (name TEXT PRIMARY KEY, size INTEGER NOT NULL);
@@ -303,151 +298,3 @@ def keys_of(dumps_dir: Path, graph: str) -> dict[str, set[str]]:
     finally:
         db.close()
     return out
-
-
-# --- reading ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Piece:
-    """One gzip member of a dump: a range of a segment file, or bytes held here (JSON-LD's brackets)."""
-
-    length: int
-    segment: str = ""
-    offset: int = 0
-    data: bytes = b""
-
-
-def dump_pieces(dumps_dir: Path, fmt: RdfFormat) -> list[Piece]:
-    """The members of one format's dump, in chunk order (the default graph, then by graph IRI and part)."""
-    return list(iter_pieces(dumps_dir, fmt))
-
-
-def iter_pieces(dumps_dir: Path, fmt: RdfFormat) -> Iterator[Piece]:
-    """Like ``dump_pieces``, one row at a time (memory does not grow with the number of graphs)."""
-    db = connect(dumps_dir / INDEX_DB, readonly=True)
-    try:
-        rows = db.execute("SELECT segment, offset, length FROM chunk WHERE fmt = ? ORDER BY graph", (fmt.value,))
-        framed = fmt is RdfFormat.JSONLD
-        if framed:
-            yield Piece(len(_JSONLD_OPEN), data=_JSONLD_OPEN)
-        for i, (segment, offset, length) in enumerate(rows):
-            if framed and i:
-                yield Piece(len(_JSONLD_SEP), data=_JSONLD_SEP)
-            yield Piece(length, segment, offset)
-        if framed:
-            yield Piece(len(_JSONLD_CLOSE), data=_JSONLD_CLOSE)
-    finally:
-        db.close()
-
-
-def dump_sizes(dumps_dir: Path) -> dict[RdfFormat, int]:
-    """The size in bytes of each format's dump file."""
-    db = connect(dumps_dir / INDEX_DB, readonly=True)
-    try:
-        rows = db.execute("SELECT fmt, SUM(length), COUNT(*) FROM chunk GROUP BY fmt").fetchall()
-    finally:
-        db.close()
-    sizes = {RdfFormat(fmt): total for fmt, total, _n in rows}
-    n = {RdfFormat(fmt): count for fmt, _t, count in rows}.get(RdfFormat.JSONLD, 0)
-    framing = len(_JSONLD_OPEN) + len(_JSONLD_CLOSE) + max(0, n - 1) * len(_JSONLD_SEP)
-    sizes[RdfFormat.JSONLD] = sizes.get(RdfFormat.JSONLD, 0) + framing
-    return {fmt: sizes.get(fmt, 0) for fmt in CHUNK_FORMATS}
-
-
-def has_chunks(dumps_dir: Path) -> bool:
-    """True when the folder holds a complete chunk index."""
-    return (dumps_dir / INDEX_DB).is_file()
-
-
-class DumpReader(io.RawIOBase):
-    """A seekable, read-only view of one dump file assembled from its members (nothing is copied)."""
-
-    def __init__(self, dumps_dir: Path, fmt: RdfFormat) -> None:
-        super().__init__()
-        self.dir = dumps_dir / SEGMENTS
-        self.pieces = dump_pieces(dumps_dir, fmt)
-        self.starts: list[int] = []
-        total = 0
-        for p in self.pieces:
-            self.starts.append(total)
-            total += p.length
-        self.size = total
-        self.pos = 0
-        self._fds: dict[str, int] = {}
-
-    def readable(self) -> bool:
-        """Always true."""
-        return True
-
-    def seekable(self) -> bool:
-        """Always true."""
-        return True
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        """Move within the assembled file."""
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.size}[whence]
-        self.pos = max(0, base + offset)
-        return self.pos
-
-    def tell(self) -> int:
-        """The position in the assembled file."""
-        return self.pos
-
-    def readinto(self, buffer: Any) -> int:
-        """Fill ``buffer`` from the member under the current position (one member per call)."""
-        if self.pos >= self.size:
-            return 0
-        import bisect
-
-        i = bisect.bisect_right(self.starts, self.pos) - 1
-        piece, within = self.pieces[i], self.pos - self.starts[i]
-        n = min(len(buffer), piece.length - within)
-        if piece.segment:
-            data = os.pread(self._fd(piece.segment), n, piece.offset + within)
-        else:
-            data = piece.data[within : within + n]
-        buffer[: len(data)] = data
-        self.pos += len(data)
-        return len(data)
-
-    def _fd(self, segment: str) -> int:
-        fd = self._fds.get(segment)
-        if fd is None:
-            fd = self._fds[segment] = os.open(self.dir / f"{segment}.seg", os.O_RDONLY)
-        return fd
-
-    def close(self) -> None:
-        """Close the segment files."""
-        for fd in self._fds.values():
-            os.close(fd)
-        self._fds.clear()
-        super().close()
-
-
-def iter_decompressed(dumps_dir: Path, fmt: RdfFormat) -> Iterator[bytes]:
-    """The dump's text, member by member, in blocks of bounded size (memory does not grow with the dump)."""
-    seg_dir = dumps_dir / SEGMENTS
-    fds: dict[str, int] = {}
-    try:
-        for piece in iter_pieces(dumps_dir, fmt):
-            if not piece.segment:
-                yield zlib.decompress(piece.data, wbits=31)
-                continue
-            fd = fds.get(piece.segment)
-            if fd is None:
-                fd = fds[piece.segment] = os.open(seg_dir / f"{piece.segment}.seg", os.O_RDONLY)
-            z = zlib.decompressobj(wbits=31)
-            done = 0
-            while done < piece.length:
-                block = os.pread(fd, min(_READ_BLOCK, piece.length - done), piece.offset + done)
-                if not block:
-                    raise OSError(f"{seg_dir / piece.segment}.seg: truncated segment")
-                done += len(block)
-                yield z.decompress(block, _OUT_BLOCK)
-                while z.unconsumed_tail:
-                    yield z.decompress(z.unconsumed_tail, _OUT_BLOCK)
-            yield z.flush()
-    finally:
-        for fd in fds.values():
-            os.close(fd)

@@ -42,14 +42,12 @@ from graph.dump_chunks import (
     INDEX_DB,
     ChunkReport,
     ChunkSource,
-    DumpReader,
     GraphTally,
     connect,
     graph_key,
-    has_chunks,
-    iter_decompressed,
     write_chunks,
 )
+from graph.dump_read import DumpReader, dump_sizes, has_chunks, iter_decompressed
 from graph.dump_reference import reference_sources
 from graph.formats import RdfFormat
 from graph.store import reference_graph_iri
@@ -210,8 +208,6 @@ def _void_totals(
 
 
 def _index(version: Path, report: ChunkReport, void: dict[str, Any], seconds: float) -> dict[str, Any]:
-    from graph.dump_chunks import dump_sizes
-
     sizes = dump_sizes(Path(version) / DUMPS_DIR)
     files = [
         {
