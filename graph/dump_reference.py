@@ -7,7 +7,9 @@ blank-node subject) and ``NNNN``, the bucket ``crc32(subject IRI) mod buckets`` 
 other subject, with ``buckets`` fixed when the whole graph is written (about
 ``PART_STATEMENTS`` statements a part). A build reads and writes again only the buckets of
 the touched entities; a changed ontology, a missing ``touched`` or a previous version
-without parts writes every part.
+without parts writes every part. Blank-node subjects come only from the ontology files (the
+merged entity descriptions have IRI subjects, as ``touched`` does), so ``static`` changes
+only with them; the tests compare the dumps with the store after incremental builds.
 """
 
 from __future__ import annotations
