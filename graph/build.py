@@ -277,7 +277,9 @@ def build(
                 todo.append(path)
         if on_files:
             on_files(len(todo))
+        phases: dict[str, float] = {"scan": time.perf_counter() - started}
         results = extract_all(todo, base, jobs, progress or (lambda r: None), validate=validate)
+        phases["extract"] = time.perf_counter() - started - sum(phases.values())
         good = [r for r in results if r.error is None]
         for r in results:
             if r.error is not None and r.sha256:
@@ -301,6 +303,7 @@ def build(
             report.seconds = time.perf_counter() - started
             return report
         version = sdir.new_version_path()
+        checking: _ReferenceCheck | None = None
         try:
             version.mkdir(parents=True)
             if previous is not None:
@@ -325,22 +328,31 @@ def build(
             if static_size is not None:
                 old_counts = {**old_counts, "agencies": 0} if "reference_triples" in old_counts else old_counts
             d_ref, d_agencies = _merge_entities(main, contrib, touched, base)
+            phases["write"] = time.perf_counter() - started - sum(phases.values())
             delta = BuildDelta(previous, removed, added, base,
                                frozenset(t.value for t in touched if isinstance(t, ox.NamedNode)))
-            if digest is not None:
-                _write_validation(version, previous, main, good, touched, static_size is not None, base, digest)
+            if digest is not None:  # runs beside the post-build steps when there is much to check
+                checking = _ReferenceCheck(main, touched, static_size is not None, base)
             counts = _counts(main, sources, old_counts, ref_triples + d_ref, d_agencies, base)
             step_seconds = _run_post_build(version, main, delta)
+            phases["post_build"] = time.perf_counter() - started - sum(phases.values())
+            if checking is not None and digest is not None:
+                _write_validation(version, previous, good, checking, base, digest)
+                phases["reference_shacl_wait"] = time.perf_counter() - started - sum(phases.values())
             manifest = _manifest(sources, base, counts)
             manifest["failed"] = failed
             manifest["post_build_seconds"] = step_seconds
             main.flush()
             contrib.flush()
             del main, contrib
+            phases["finish"] = time.perf_counter() - started - sum(phases.values())
+            manifest["phase_seconds"] = {k: round(v, 3) for k, v in phases.items()}
             (version / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         except BaseException:
             import shutil
 
+            if checking is not None:
+                checking.cancel()
             shutil.rmtree(version, ignore_errors=True)
             raise
         sdir.switch_to(version)
@@ -399,8 +411,49 @@ def _refresh_manifest(version: Path, manifest: dict[str, Any], seen: dict[str, d
     os.replace(tmp, version / "manifest.json")
 
 
-def _write_validation(version: Path, previous: Path | None, main: ox.Store, results: list[FileResult],
-                      touched: set[Any], static_reloaded: bool, base: str, digest: str) -> None:
+class _ReferenceCheck:
+    """SHACL over the reference descriptions of the touched entities: in a worker process, beside the
+    post-build steps, when there are many (a full build); here, when there are few."""
+
+    BACKGROUND = 300  # entities: above this, the check runs in a worker process
+
+    def __init__(self, main: ox.Store, touched: set[Any], static_reloaded: bool, base: str) -> None:
+        from concurrent.futures import Future
+
+        scope = {str(s.value) for s in touched if isinstance(s, ox.NamedNode)}
+        if static_reloaded:
+            scope |= {t.subject.value for t in static_triples(base) if isinstance(t.subject, ox.NamedNode)}
+        self.scope = scope
+        self.pool: ProcessPoolExecutor | None = None
+        self.future: Future[list[dict[str, Any]]] | None = None
+        self.rows: list[dict[str, Any]] = []
+        if not scope:
+            return
+        text = _reference_text(main, scope, base)
+        if len(scope) > self.BACKGROUND:
+            self.pool = ProcessPoolExecutor(max_workers=1)
+            self.future = self.pool.submit(_validate_reference_text, text, base)
+        else:
+            self.rows = _validate_reference_text(text, base)
+
+    def results(self) -> list[dict[str, Any]]:
+        """The result rows whose focus is a touched entity (waits for the worker)."""
+        if self.future is not None and self.pool is not None:
+            self.rows = self.future.result()
+            self.pool.shutdown()
+            self.future = self.pool = None
+        return [r for r in self.rows if r["focus"] in self.scope]
+
+    def cancel(self) -> None:
+        """Stop the worker, if any (the build failed)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            for proc in list(getattr(self.pool, "_processes", {}).values()):
+                proc.kill()
+
+
+def _write_validation(version: Path, previous: Path | None, results: list[FileResult],
+                      checking: _ReferenceCheck, base: str, digest: str) -> None:
     """Write ``validation.json``: the previous reports of unchanged plans, the reports of the plans
     just extracted, and the reference graph's report with its touched entities validated again."""
     from graph.validate import entry_from_rows, summary
@@ -411,12 +464,9 @@ def _write_validation(version: Path, previous: Path | None, main: ox.Store, resu
     entries = [e for e in old.get("graphs", []) if e.get("graph") != ref and e.get("source") not in replaced]
     entries.extend(e for r in results for e in r.reports)
     entries.sort(key=lambda e: e["graph"])
-    scope = {str(s.value) for s in touched if isinstance(s, ox.NamedNode)}
-    if static_reloaded:
-        scope |= {t.subject.value for t in static_triples(base) if isinstance(t.subject, ox.NamedNode)}
     old_ref = next((e for e in old.get("graphs", []) if e.get("graph") == ref), None)
-    rows = [r for r in (old_ref or {}).get("results", []) if r["focus"] not in scope]
-    rows.extend(r for r in _validate_reference(main, scope, base) if r["focus"] in scope)
+    rows = [r for r in (old_ref or {}).get("results", []) if r["focus"] not in checking.scope]
+    rows.extend(checking.results())
     entries.append(entry_from_rows(ref, rows))
     data = summary(entries, shapes_sha256=digest, version=version.name)
     (version / "validation.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
@@ -432,17 +482,9 @@ def _previous_validation(previous: Path | None, digest: str) -> dict[str, Any]:
     return data if data.get("shapes_sha256") == digest else {}
 
 
-def _validate_reference(main: ox.Store, scope: set[str], base: str) -> list[dict[str, Any]]:
-    """SHACL results for the reference descriptions of the entities in ``scope`` (with the
-    descriptions of what they name, so that class constraints can be checked)."""
-    if not scope:
-        return []
-    from dataclasses import asdict
-
-    from rdflib import Graph
-
-    from graph.validate import validate_graph
-
+def _reference_text(main: ox.Store, scope: set[str], base: str) -> str:
+    """N-Triples of the reference descriptions of the entities in ``scope``, with the descriptions
+    of what they name (so that class constraints can be checked)."""
     ref = ox.NamedNode(reference_graph_iri(base))
     quads: list[ox.Quad] = []
     named: set[Any] = set()
@@ -453,9 +495,19 @@ def _validate_reference(main: ox.Store, scope: set[str], base: str) -> list[dict
                 named.add(q.object)
     for node in named:
         quads.extend(main.quads_for_pattern(node, None, None, ref))
+    return ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+
+
+def _validate_reference_text(text: str, base: str) -> list[dict[str, Any]]:
+    """SHACL result rows (dicts) for an N-Triples text (runs in a worker process on a full build)."""
+    from dataclasses import asdict
+
+    from rdflib import Graph
+
+    from graph.validate import validate_graph
+
     data = Graph()
-    data.parse(data=ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES).decode("utf-8"),
-               format="nt")
+    data.parse(data=text, format="nt")
     return [asdict(r) for r in validate_graph(data, base=base).results]
 
 

@@ -149,3 +149,15 @@ def test_a_failed_file_is_not_retried_until_it_changes(tmp_path: Path, corpus_co
     shutil.copy(corpus_copy / "jinan-2022-notice.txt", broken)
     fixed = build(root, [corpus_copy], jobs=1, on_files=counted.append)
     assert counted[-1] == 1 and fixed.errors == [] and fixed.files_extracted == 1
+
+
+def test_reference_checked_in_a_worker_gives_the_same_report(tmp_path: Path, corpus_copy: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from graph import build as build_module
+
+    monkeypatch.setattr(build_module._ReferenceCheck, "BACKGROUND", 0)  # every build checks in a worker
+    root = tmp_path / "store"
+    build(root, [corpus_copy], jobs=1)
+    manifest = json.loads((root / "current" / "manifest.json").read_text(encoding="utf-8"))
+    assert "reference_shacl_wait" in manifest["phase_seconds"]
+    _assert_stored_equals_recheck(root)
