@@ -96,13 +96,19 @@ def main() -> None:
 @click.option("--clean", is_flag=True, help="Start from an empty store.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes [default: CPU count].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--no-validate", is_flag=True,
+              help="Skip SHACL while building (then 'qgkg validate' checks the whole store).")
 @one_line_errors
-def build(paths: tuple[Path, ...], clean: bool, jobs: int | None, quiet: bool, **kwargs: Any) -> None:
+def build(paths: tuple[Path, ...], clean: bool, jobs: int | None, quiet: bool, no_validate: bool,
+          **kwargs: Any) -> None:
     """Add or update plans in the store (default: the bundled corpus).
 
-    Files already in the store with the same name and sha256 are kept as they are; a
-    changed file replaces its plan's named graph. The build is atomic: a failed or
-    interrupted build leaves the previous store as it was.
+    Files already in the store with the same name and content are kept as they are (a
+    file whose size and modification time are unchanged is not read again; --clean reads
+    everything); a changed file replaces its plan's named graph. Each plan extracted is
+    validated with the SHACL shapes, and the reports are kept for 'qgkg validate'. A file
+    that failed and has not changed is reported again, not retried. The build is atomic:
+    a failed or interrupted build leaves the previous store as it was.
     """
     settings = settings_from(kwargs)
     targets = list(paths) or [bundled_corpus()]
@@ -111,14 +117,14 @@ def build(paths: tuple[Path, ...], clean: bool, jobs: int | None, quiet: bool, *
 
         report = build_remote(settings, targets, clean=clean, jobs=jobs, quiet=quiet)
     else:
-        report = run_build(settings, targets, clean=clean, jobs=jobs, quiet=quiet)
+        report = run_build(settings, targets, clean=clean, jobs=jobs, quiet=quiet, validate=not no_validate)
     print_report(report, settings)
     if report.errors:
         sys.exit(3)
 
 
 def run_build(settings: Settings, targets: list[Path], *, clean: bool = False, jobs: int | None = None,
-              quiet: bool = False) -> Any:
+              quiet: bool = False, validate: bool = True) -> Any:
     """Build with a progress bar on stderr."""
     from tqdm import tqdm
 
@@ -135,7 +141,7 @@ def run_build(settings: Settings, targets: list[Path], *, clean: bool = False, j
 
     try:
         return do_build(settings.store, targets, base=settings.base, clean=clean, jobs=jobs,
-                        progress=progress, on_files=on_files)
+                        progress=progress, on_files=on_files, validate=validate)
     finally:
         if "bar" in bar:
             bar["bar"].close()
@@ -224,13 +230,20 @@ def extract(paths: tuple[Path, ...], fmt: str, base: str | None) -> None:
 @store_options
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes [default: CPU count].")
 @click.option("--verbose", "-v", is_flag=True, help="Print every result, not only the per-plan summary.")
+@click.option("--recheck", is_flag=True,
+              help="Validate every graph again from the store instead of reading the reports the builds kept.")
 @one_line_errors
-def validate(jobs: int | None, verbose: bool, **kwargs: Any) -> None:
-    """Validate the store with the SHACL shapes, plan by plan; exit 1 on violations."""
+def validate(jobs: int | None, verbose: bool, recheck: bool, **kwargs: Any) -> None:
+    """Validate the store with the SHACL shapes, plan by plan; exit 1 on violations.
+
+    Builds validate each plan they extract and keep the reports; this command reads them
+    when they were made with the current shapes, and validates the store otherwise (or
+    with --recheck). A remote store is always validated.
+    """
     from graph.check import validate_store
 
     settings = settings_from(kwargs)
-    summary = validate_store(settings, jobs=jobs)
+    summary = validate_store(settings, jobs=jobs, recheck=recheck)
     for name, rep in summary.items():
         if rep.violations or rep.warnings or verbose:
             click.echo(f"{name}: {rep.violations} violation(s), {rep.warnings} warning(s)")
@@ -335,6 +348,10 @@ def export(fmt: str, output: Path | None, **kwargs: Any) -> None:
     if output is None:
         n = store.dump(sys.stdout.buffer, rdf)
         sys.stdout.buffer.flush()
+    elif output.exists() and not output.is_file():  # a device or a pipe (/dev/null): write to it as it is
+        with output.open("wb") as fh:
+            n = store.dump(io.BufferedWriter(fh), rdf)  # type: ignore[arg-type]
+        click.echo(f"wrote {n} statements to {output}", err=True)
     else:
         tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
         try:

@@ -161,3 +161,23 @@ def test_reference_checked_in_a_worker_gives_the_same_report(tmp_path: Path, cor
     manifest = json.loads((root / "current" / "manifest.json").read_text(encoding="utf-8"))
     assert "reference_shacl_wait" in manifest["phase_seconds"]
     _assert_stored_equals_recheck(root)
+
+
+def test_cli_validate_reads_the_kept_reports_or_rechecks(tmp_path: Path, corpus_copy: Path) -> None:
+    from click.testing import CliRunner
+
+    from graph.cli import main
+
+    root = tmp_path / "store"
+    runner = CliRunner()
+    built = runner.invoke(main, ["build", str(corpus_copy), "--store", str(root), "--quiet"])
+    assert built.exit_code == 0, built.output
+    for extra in ([], ["--recheck"]):
+        result = runner.invoke(main, ["validate", "--store", str(root), "--jobs", "1", *extra])
+        assert result.exit_code == 0 and "conforms: 7 graph(s) validated" in result.output, result.output
+    unvalidated = tmp_path / "unvalidated"
+    built = runner.invoke(main, ["build", str(corpus_copy), "--store", str(unvalidated), "--quiet", "--no-validate"])
+    assert built.exit_code == 0 and not (unvalidated / "current" / "validation.json").exists()
+    assert stored_reports(Settings(store=unvalidated)) is None
+    result = runner.invoke(main, ["validate", "--store", str(unvalidated), "--jobs", "1"])
+    assert result.exit_code == 0 and "conforms: 7 graph(s) validated" in result.output, result.output

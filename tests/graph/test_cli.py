@@ -151,3 +151,17 @@ def test_extract_format_trig_keeps_fragment_apart(corpus: Path) -> None:
     names = {str(g.identifier if hasattr(g, "identifier") else g) for *_t, g in ds.quads((None, None, None, None))}
     assert DEFAULT_BASE + "plan/shanghai-2018-plan" in names
     assert DEFAULT_BASE + "plan/shanghai-2018-plan/fragment-1" in names
+
+
+def test_export_to_a_fifo_writes_into_it_and_keeps_it(built_store: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    copy = tmp_path / "copy.nq"
+    with copy.open("wb") as sink:
+        reader = subprocess.Popen(["cat", str(fifo)], stdout=sink)
+        proc = qgkg("export", "--format", "nq", "-o", str(fifo), store=built_store)
+        reader.wait(timeout=120)
+    out = copy.read_bytes()
+    assert proc.returncode == 0, proc.stderr
+    assert fifo.is_fifo()  # not replaced by a regular file (as /dev/null must not be)
+    assert len(out.decode("utf-8").splitlines()) == len(ox.Dataset(ox.parse(out, ox.RdfFormat.N_QUADS)))
