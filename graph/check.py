@@ -37,6 +37,16 @@ def plan_graph_with_context(store: GraphStore, plan: str) -> str:
     return "".join(parts)
 
 
+def plan_graph_and_focus(store: GraphStore, plan: str) -> tuple[str, tuple[str, ...]]:
+    """A plan's graph with its context (N-Triples), and the IRIs its own graph describes: the focus
+    nodes of its report (the shared entities it names are reported with the reference graph)."""
+    import pyoxigraph as ox
+
+    text = plan_graph_with_context(store, plan)
+    own = store.raw_query("SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }", default_graph=[plan])
+    return text, tuple(sorted(row["s"].value for row in own if isinstance(row["s"], ox.NamedNode)))
+
+
 def reference_graph_text(store: GraphStore) -> str:
     """The reference graph as N-Triples."""
     import pyoxigraph as ox
@@ -65,7 +75,7 @@ def validate_store(settings: Settings, *, jobs: int | None = None, recheck: bool
     plans = [row["g"].value for row in store.select_query(_PLANS)]
     ref = reference_graph_iri(store.base)
     items = itertools.chain(
-        ((plan, plan_graph_with_context(store, plan)) for plan in plans),
+        ((plan, *plan_graph_and_focus(store, plan)) for plan in plans),
         [(ref, reference_graph_text(store))],
     )
     return dict(validate_stream(items, jobs=jobs or os.cpu_count() or 1, base=settings.base))

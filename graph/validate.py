@@ -115,8 +115,11 @@ def _rows(report: Graph) -> tuple[ResultRow, ...]:
     return tuple(sorted(rows, key=lambda r: (r.severity, r.focus, r.shape, r.path or "", r.value or "")))
 
 
-def validate_graph(data: Graph, *, base: str = DEFAULT_BASE) -> ValidationReport:
+def validate_graph(data: Graph, *, base: str = DEFAULT_BASE, focus: Iterable[str] | None = None) -> ValidationReport:
     """Validate one graph with the qgkg shapes over the graph plus the ontology, without inference.
+
+    With ``focus``, only those nodes are checked against the shapes that target them (the rest of
+    the graph is there to be looked at: types of the agencies an activity names, and so on).
 
     The ontology is mixed into a copy of ``data`` here rather than passed as pyshacl's
     ``ont_graph``: pyshacl copies only RDFS/OWL axioms from it (not the programme scheme's
@@ -126,6 +129,12 @@ def validate_graph(data: Graph, *, base: str = DEFAULT_BASE) -> ValidationReport
     mixed = _PreparedQueryGraph()
     mixed.addN((s, p, o, mixed) for s, p, o in data)
     mixed.addN((s, p, o, mixed) for s, p, o in ontology_for(base))
+    options: dict[str, Any] = {}
+    if focus is not None:
+        nodes = sorted(set(focus))
+        if not nodes:
+            return ValidationReport(conforms=True, violations=0, warnings=0, results=(), text="")
+        options["focus_nodes"] = nodes
     _, report, text = shacl_validate(
         mixed,
         shacl_graph=_shapes(base),
@@ -135,6 +144,7 @@ def validate_graph(data: Graph, *, base: str = DEFAULT_BASE) -> ValidationReport
         abort_on_first=False,
         meta_shacl=False,
         advanced=False,
+        **options,
     )
     rows = _rows(report)
     violations = sum(1 for r in rows if r.severity == "Violation")
@@ -143,31 +153,35 @@ def validate_graph(data: Graph, *, base: str = DEFAULT_BASE) -> ValidationReport
                             results=rows, text=str(text))
 
 
-def _validate_ntriples(name: str, ntriples: str, base: str) -> ValidationReport:
+def _validate_ntriples(name: str, ntriples: str, base: str, focus: tuple[str, ...] | None = None) -> ValidationReport:
     graph = Graph()
     try:
         graph.parse(data=ntriples, format="nt")
     except Exception as exc:  # rdflib raises several unrelated types on bad N-Triples
         raise QgkgError(f"{name}: cannot read the graph to validate: {exc}") from exc
-    return validate_graph(graph, base=base)
+    return validate_graph(graph, base=base, focus=focus)
 
 
-def validate_stream(items: Iterable[tuple[str, str]], *, jobs: int, base: str = DEFAULT_BASE,
+Item = tuple[str, str] | tuple[str, str, tuple[str, ...]]  # (name, N-Triples[, focus nodes])
+
+
+def validate_stream(items: Iterable[Item], *, jobs: int, base: str = DEFAULT_BASE,
                     window: int | None = None) -> Iterator[tuple[str, ValidationReport]]:
-    """Validate ``(name, N-Triples)`` items in ``jobs`` worker processes; yield reports in input order.
+    """Validate ``(name, N-Triples[, focus nodes])`` items in ``jobs`` worker processes; yield reports
+    in input order.
 
     At most ``window`` items (default ``4 × jobs``) are in flight, so memory stays bounded
     whatever the number of items: a corpus of 10,000 plans is never held at once.
     """
     if jobs <= 1:
-        for name, text in items:
-            yield name, _validate_ntriples(name, text, base)
+        for name, text, *focus in items:
+            yield name, _validate_ntriples(name, text, base, *focus)
         return
     window = window or 4 * jobs
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         pending: deque[tuple[str, Future[ValidationReport]]] = deque()
-        for name, text in items:
-            pending.append((name, pool.submit(_validate_ntriples, name, text, base)))
+        for name, text, *focus in items:
+            pending.append((name, pool.submit(_validate_ntriples, name, text, base, *focus)))
             if len(pending) >= window:
                 done, future = pending.popleft()
                 yield done, future.result()
@@ -230,13 +244,46 @@ def entry_from_rows(graph: str, rows: Iterable[dict[str, Any]], **extra: Any) ->
             "warnings": warnings, "results": results}
 
 
-def with_context(plan: Graph, entities: Graph) -> Graph:
+def with_context(plan: Graph, entities: Graph, into: Graph | None = None) -> Graph:
     """A plan's graph plus the descriptions of the entities it names (what ``qgkg validate`` checks)."""
-    data = Graph()
+    data = Graph() if into is None else into
     data.addN((s, p, o, data) for s, p, o in plan)
     named = {o for o in plan.objects() if isinstance(o, URIRef)}
     data.addN((s, p, o, data) for s, p, o in entities if s in named)
     return data
+
+
+def own_subjects(plan: Graph) -> list[str]:
+    """The IRIs a plan's graph describes: the focus nodes of its report (the plan, its activities,
+    the documents it cites). The shared entities it names are reported with the reference graph."""
+    return sorted({str(s) for s in plan.subjects() if isinstance(s, URIRef)})
+
+
+def validate_plans(plans: list[tuple[str, Graph, Graph]], *, base: str = DEFAULT_BASE) -> dict[str, ValidationReport]:
+    """Validate several plans in one pass: ``(plan IRI, plan graph, entity descriptions)`` each.
+
+    One SHACL run over all of them (a run has a fixed cost that is larger than a small plan's),
+    with the plans' own subjects as focus nodes; the results are then split by plan, each focus
+    node belonging to the one plan whose graph describes it.
+    """
+    data = Graph()
+    owners: dict[str, list[str]] = {}
+    for iri, graph, entities in plans:
+        with_context(graph, entities, into=data)
+        for subject in own_subjects(graph):
+            owners.setdefault(subject, []).append(iri)
+    report = validate_graph(data, base=base, focus=owners)
+    rows: dict[str, list[ResultRow]] = {iri: [] for iri, _g, _e in plans}
+    for row in report.results:
+        for iri in owners[row.focus]:
+            rows[iri].append(row)
+    out = {}
+    for iri, found in rows.items():
+        violations = sum(1 for r in found if r.severity == "Violation")
+        warnings = sum(1 for r in found if r.severity == "Warning")
+        out[iri] = ValidationReport(conforms=violations == 0, violations=violations, warnings=warnings,
+                                    results=tuple(found), text="")
+    return out
 
 
 def summary(entries: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
