@@ -573,11 +573,11 @@ def _apply(
     for r in results:
         sources[r.source] = {"sha256": r.sha256, "graphs": [iri for iri, _nt in r.plans],
                              "activities": r.activities, "plans": len(r.plans), "triples": 0}
-    quads = _counted_quads(results, sources)
     if size > BULK_THRESHOLD:
-        main.bulk_extend(quads)
+        for payload in _nquads_batches(results, sources):
+            main.bulk_load(payload, ox.RdfFormat.N_QUADS)
     else:
-        main.extend(quads)
+        main.extend(_counted_quads(results, sources))
     entity_quads: list[ox.Quad] = []
     for r in results:
         if r.entities:
@@ -590,6 +590,31 @@ def _apply(
     else:
         contrib.extend(entity_quads)
     return touched, removed_triples
+
+
+def _nquads_batches(results: list[FileResult], sources: dict[str, dict[str, Any]],
+                    batch: int = 32 << 20) -> Iterator[bytes]:
+    """Every plan's statements as N-Quads text in batches of about ``batch`` bytes, counting them
+    per source: the store's bulk loader parses them without a Python object per statement.
+
+    A plan's N-Triples come from an rdflib graph, a set: one line per distinct statement, each
+    ending in `` .``; a line never holds a raw newline (N-Triples escapes it).
+    """
+    parts: list[str] = []
+    size = 0
+    for r in results:
+        entry = sources[r.source]
+        for iri, nt in r.plans:
+            suffix = f" <{iri}> .\n"
+            lines = [line[:-1].rstrip() + suffix for line in nt.split("\n") if line.strip()]
+            entry["triples"] += len(lines)
+            parts.append("".join(lines))
+            size += len(parts[-1])
+            if size >= batch:
+                yield "".join(parts).encode("utf-8")
+                parts, size = [], 0
+    if parts:
+        yield "".join(parts).encode("utf-8")
 
 
 def _counted_quads(results: list[FileResult], sources: dict[str, dict[str, Any]]) -> Iterator[ox.Quad]:
