@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.page_text import Segment, mark_mentions, mark_spans
+from graph.search_index import SEARCH_TYPES as SEARCH_KINDS  # page kind of each searched type
 from graph.search_index import open_index
 from graph.search_index import search as search_index
 from graph.stats import read_stats
@@ -468,14 +469,6 @@ def home_page(store: GraphStore) -> HomePage:
     )
 
 
-SEARCH_KINDS = {
-    QG + "Plan": "plan",
-    QG + "Agency": "agency",
-    QG + "Activity": "activity",
-    QG + "Programme": "programme",
-    QG + "City": "city",
-    QG + "Jurisdiction": "city",
-}
 
 
 SEARCH_ORDER = ("plan", "agency", "activity", "programme", "city", "resource")
