@@ -218,6 +218,7 @@ class BuildDelta:
     added: frozenset[str]  # plan graph IRIs written by this build
     base: str
     touched: frozenset[str] = frozenset()  # entity IRIs whose reference description was merged again
+    static_reloaded: bool = True  # the ontology and programme scheme were (re)loaded: the whole reference changed
 
 
 # Post-build steps: ``step(version_folder, store, delta)`` runs on the new version, with the
@@ -353,7 +354,8 @@ def build(
             d_ref, d_agencies = _merge_entities(main, contrib, touched, base)
             phases["write"] = time.perf_counter() - started - sum(phases.values())
             delta = BuildDelta(previous, removed, added, base,
-                               frozenset(t.value for t in touched if isinstance(t, ox.NamedNode)))
+                               frozenset(t.value for t in touched if isinstance(t, ox.NamedNode)),
+                               static_reloaded=static_size is not None)
             if digest is not None:  # runs beside the post-build steps when there is much to check
                 checking = _ReferenceCheck(main, touched, static_size is not None, base)
             counts = _counts(main, sources, old_counts, ref_triples + d_ref, d_agencies, base)

@@ -308,30 +308,11 @@ def _has_facts(conn: sqlite3.Connection) -> bool:
 
 
 def _stored_rows(conn: sqlite3.Connection, name: str, width: int) -> Rows | None:
-    """The rows kept at build time for ``name`` without parameters, or None when there are none."""
+    """The rows a version built before answers were computed on demand kept for ``name``, or None."""
     if conn.execute("SELECT 1 FROM meta WHERE key = ?", (f"answer:{name}",)).fetchone() is None:
         return None
     cols = ", ".join(f"c{i}" for i in range(width))
     return conn.execute(f"SELECT {cols} FROM answer_row WHERE query = ?", (name,)).fetchall()
-
-
-def store_answers(conn: sqlite3.Connection) -> None:
-    """Keep the rows (term ids and counts) of every answer without parameters: the build pays the joins once."""
-    conn.execute("DELETE FROM meta WHERE key LIKE 'answer:%'")
-    conn.execute("DROP TABLE IF EXISTS answer_row")
-    width = max(len(spec.columns) for spec in ANSWERS.values())
-    cols = ", ".join(f"c{i}" for i in range(width))
-    conn.execute(f"CREATE TABLE answer_row(query TEXT NOT NULL, {cols})")
-    conn.execute("CREATE INDEX answer_row_query ON answer_row(query)")
-    for name, spec in ANSWERS.items():
-        try:
-            raw = spec.rows(conn, {})
-        except NotMaterializedError:
-            continue
-        pad = (None,) * (width - len(spec.columns))
-        conn.executemany(f"INSERT INTO answer_row VALUES (?, {', '.join('?' * width)})",
-                         [(name, *row, *pad) for row in raw])
-        conn.execute("INSERT INTO meta VALUES (?, '1')", (f"answer:{name}",))
 
 
 def _values(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Value]:

@@ -249,7 +249,9 @@ def build_bipartite(store: GraphStore, flt: NetworkFilter | None = None, *,
 
 def write_network_cache(version: Path, store: ox.Store, delta: Any) -> None:
     """Post-build step: write ``network.sqlite`` in ``version`` (incrementally from the previous one)."""
-    write_cache(version, store, delta.previous, delta.removed, delta.added, reference_graph_iri(delta.base))
+    touched = None if getattr(delta, "static_reloaded", True) else set(getattr(delta, "touched", ()))
+    write_cache(version, store, delta.previous, delta.removed, delta.added, reference_graph_iri(delta.base),
+                touched=touched)
 
 
 def with_filter(flt: NetworkFilter, **changes: Any) -> NetworkFilter:

@@ -101,8 +101,12 @@ def open_cache(path: Path) -> sqlite3.Connection:
 
 
 def write_cache(version: Path, store: ox.Store, previous: Path | None, removed: Iterable[str],
-                added: Iterable[str], reference_graph: str) -> Path:
-    """Write ``version/network.sqlite`` from the previous version's table and the changed plan graphs."""
+                added: Iterable[str], reference_graph: str, *, touched: set[str] | None = None) -> Path:
+    """Write ``version/network.sqlite`` from the previous version's table and the changed plan graphs.
+
+    ``touched``: the entities whose reference description the build rewrote (None: the whole
+    reference graph may have changed, e.g. the ontology was loaded again).
+    """
     target = version / CACHE_FILE
     tmp = version / f".{CACHE_FILE}.tmp"
     tmp.unlink(missing_ok=True)
@@ -125,7 +129,7 @@ def write_cache(version: Path, store: ox.Store, previous: Path | None, removed: 
         for g in graphs:
             touched |= _insert_plan(conn, store, ox.NamedNode(g), years)
         _refresh_entities(conn, store, ref, touched)
-        write_facts(conn, store, graphs if reusable else None, ref)
+        write_facts(conn, store, graphs if reusable else None, ref, touched=touched)
         conn.commit()
     finally:
         conn.close()
@@ -291,13 +295,27 @@ def term_key(term: Any) -> TermKey:
 class _Terms:
     """Term ids: the table's rows, and the new ones to insert."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, *, preload: bool = True) -> None:
         self.conn = conn
-        rows = conn.execute("SELECT id, kind, value, lang, datatype FROM term")
-        self.ids: dict[TermKey, int] = {(k, v, lang, dt): i for i, k, v, lang, dt in rows}
+        self.ids: dict[TermKey, int] = {}
+        self.lazy = not preload  # look terms up in the table one by one (a small incremental build)
+        if preload:
+            rows = conn.execute("SELECT id, kind, value, lang, datatype FROM term")
+            self.ids = {(k, v, lang, dt): i for i, k, v, lang, dt in rows}
+            self.next = max(self.ids.values(), default=0) + 1
+        else:
+            self.next = (conn.execute("SELECT MAX(id) FROM term").fetchone()[0] or 0) + 1
         self.by_term: dict[Any, int] = {}
-        self.next = max(self.ids.values(), default=0) + 1
         self.new: list[tuple[int, str, str, str, str]] = []
+
+    def _lookup(self, key: TermKey) -> int | None:
+        found = self.ids.get(key)
+        if found is None and self.lazy:
+            kind, value, lang, datatype = key
+            row = self.conn.execute("SELECT id FROM term WHERE value = ? AND kind = ? AND lang = ? AND datatype = ?",
+                                    (value, kind, lang, datatype)).fetchone()
+            found = row[0] if row else None
+        return found
 
     def id(self, term: Any) -> int:
         """The id of ``term`` (a new one when the table does not hold it)."""
@@ -305,7 +323,7 @@ class _Terms:
         if found is not None:
             return found
         key = term_key(term)
-        found = self.ids.get(key)
+        found = self._lookup(key)
         if found is None:
             found = self.next
             self.next += 1
@@ -324,33 +342,48 @@ class _Terms:
         self.new.clear()
 
 
-def write_facts(conn: sqlite3.Connection, store: ox.Store, changed: list[str] | None, ref: ox.NamedNode) -> None:
+def write_facts(conn: sqlite3.Connection, store: ox.Store, changed: list[str] | None, ref: ox.NamedNode, *,
+                touched: set[str] | None = None) -> None:
     """Fill ``fact`` from every graph (``changed`` None) or replace the rows of the changed plan graphs.
 
-    The reference graph and the default graph are read again at every build: a build may
-    rewrite entity descriptions that no changed plan graph mentions.
+    The default graph is read again at every build, and so is the reference graph, but for the
+    descriptions of the ``touched`` entities only when they are given (a build rewrites the
+    reference descriptions of those entities and of no other).
     """
-    terms = _Terms(conn)
+    terms = _Terms(conn, preload=changed is None)
     sources: list[Any]
     if changed is None:
         conn.execute("DELETE FROM fact")
         sources = [None]
     else:
-        sources = [ox.NamedNode(g) for g in changed] + [ref, ox.DefaultGraph()]
+        sources = [ox.NamedNode(g) for g in changed] + [ox.DefaultGraph()]
+        if touched is None:
+            sources.append(ref)
         conn.executemany("DELETE FROM fact WHERE g = ?", [(terms.graph(g),) for g in sources])
     rows: list[tuple[int, int, int, int]] = []
+
+    def add(code: int, pred: ox.NamedNode, quads: Iterable[Any]) -> None:
+        for q in quads:
+            if pred == RDF_TYPE and q.object not in FACT_CLASSES:
+                continue
+            rows.append((code, terms.id(q.subject), terms.id(q.object), terms.graph(q.graph_name)))
+            if len(rows) >= _CHUNK:
+                conn.executemany("INSERT OR IGNORE INTO fact VALUES (?, ?, ?, ?)", rows)
+                rows.clear()
+
     for code, pred in enumerate(FACT_PREDICATES, 1):
         for graph in sources:
-            for q in store.quads_for_pattern(None, pred, None, graph):
-                if pred == RDF_TYPE and q.object not in FACT_CLASSES:
-                    continue
-                rows.append((code, terms.id(q.subject), terms.id(q.object), terms.graph(q.graph_name)))
-                if len(rows) >= _CHUNK:
-                    conn.executemany("INSERT OR IGNORE INTO fact VALUES (?, ?, ?, ?)", rows)
-                    rows.clear()
+            add(code, pred, store.quads_for_pattern(None, pred, None, graph))
+    if changed is not None and touched is not None:
+        g = terms.graph(ref)
+        for iri in sorted(touched):
+            node = ox.NamedNode(iri)
+            sid = terms.id(node)
+            for code, pred in enumerate(FACT_PREDICATES, 1):
+                conn.execute("DELETE FROM fact WHERE p = ? AND s = ? AND g = ?", (code, sid, g))  # the primary key
+                add(code, pred, store.quads_for_pattern(node, pred, None, ref))
     conn.executemany("INSERT OR IGNORE INTO fact VALUES (?, ?, ?, ?)", rows)
     terms.flush()
     conn.execute("INSERT OR REPLACE INTO meta VALUES ('facts', ?)", (FACTS_SIGNATURE,))
-    from graph.materialized import store_answers  # the answers read the tables this module writes
-
-    store_answers(conn)
+    conn.execute("DELETE FROM meta WHERE key LIKE 'answer:%'")  # answers are computed when asked
+    conn.execute("DROP TABLE IF EXISTS answer_row")
