@@ -52,22 +52,27 @@ def write_report(fig: dict[str, Any], out: Path) -> None:
             "|---|---|---|---|",
             f"| extraction ({ex['files']} files, {ex['errors']} refused by the loaders) | "
             f"{ex['plans_per_s']:.1f} plans/s, {ex['mb_per_s']:.2f} MB/s | — | — |",
-            f"| full build, loaders included (median of {f['full_runs']}) | {_s(b['full_s'])} | "
+            f"| full build, loaders and SHACL included (median of {f['full_runs']}; "
+            f"{b.get('validated_graphs', '?')} graphs validated: {b.get('violations', '?')} violation(s), "
+            f"{b.get('warnings', '?')} warning(s)) | {_s(b['full_s'])} | "
             f"load N-Triples {_s(rd.get('load_s'))} | — |",
             f"| store size on disk | {b['store_bytes'] / 1e6:.0f} MB | — | — |",
             f"| one-file incremental rebuild | {_s(b['incremental_s'])} | — | — |",
         ]
         for step, t in b.get("incremental_post_build_steps", {}).items():
             lines.append(f"| … of which post-build step `{step}` | {_s(t)} | — | — |")
+        qs = f.get("queries_sparql", {})
         for name, t in q.items():
             base = rd.get("queries", {}).get(name)
-            lines.append(f"| query `{name}` | {_s(t)} | {_s(base)} | {_ratio(base, t)} |")
+            how = f" (from build-time tables; the SPARQL alone: {_s(qs[name])})" if name in qs else ""
+            lines.append(f"| query `{name}`{how} | {_s(t)} | {_s(base)} | {_ratio(base, t)} |")
         d = f["dump"]
         lines.append(f"| dump (N-Quads) | {d['per_s']:,.0f} statements/s, peak RSS {d['peak_mb']:.0f} MB "
                      f"(process at rest {d['baseline_mb']:.0f} MB) | serialize N-Triples {_s(rd.get('serialize_s'))} | "
                      f"{_ratio(rd.get('serialize_s'), d['seconds'])} |")
         sh = f.get("shacl", {})
-        lines.append(f"| SHACL (per plan, parallel) | {_s(sh.get('seconds', sh.get('error')))} | "
+        lines.append(f"| SHACL re-check of the whole store (`qgkg validate --recheck`, per plan, parallel; "
+                     f"a build validates what it extracts) | {_s(sh.get('seconds', sh.get('error')))} | "
                      f"whole graph {_s(rd.get('shacl_s'))} | {_ratio(rd.get('shacl_s'), sh.get('seconds'))} |")
         w = f.get("web", {})
         if "entity" in w:
@@ -78,20 +83,31 @@ def write_report(fig: dict[str, Any], out: Path) -> None:
                 f"{_s(w['network']['p99'])} | — | — |",
                 f"| requests/s, 8 concurrent clients (entity page) | {w['rps_8_clients']:.0f} | — | — |",
             ]
+            for key_, label in (("plan", "plan page"), ("search", "search page, `市场监管局`"),
+                                ("search_short", "search page, `质量` (two characters)")):
+                if key_ in w:
+                    lines.append(f"| {label} p50 / p99 (50 requests) | {_s(w[key_]['p50'])} / "
+                                 f"{_s(w[key_]['p99'])} | — | — |")
         else:
             lines.append(f"| web | {w.get('error', 'not measured')} | — | — |")
         lines.append("")
         if int(key) >= 10000:
             worst = max((t for t in q.values() if isinstance(t, float)), default=None)
+            analyst = {n: t for n, t in q.items() if not n.startswith(("page_", "stats_", "network_"))}
+            worst_analyst = max((t for t in analyst.values() if isinstance(t, float)), default=None)
+            slow = ", ".join(f"`{n}` {_s(t)}" for n, t in q.items() if isinstance(t, float) and t >= 1) or "none"
             lines += [
                 "### Targets (10,000 plans)",
                 "",
                 "| target | measured | |",
                 "|---|---|---|",
-                f"| full build < 10 min | {_s(b['full_s'])} | {_verdict(b['full_s'] < 600)} |",
+                f"| full build, loaders and SHACL included, < 10 min | {_s(b['full_s'])} | "
+                f"{_verdict(b['full_s'] < 600)} |",
                 f"| incremental one-file rebuild < 2 s | {_s(b['incremental_s'])} | "
                 f"{_verdict(b['incremental_s'] < 2)} |",
-                f"| every canned query p50 < 1 s | slowest {_s(worst)} | "
+                f"| every canned analyst query p50 < 1 s | slowest {_s(worst_analyst)} | "
+                f"{_verdict(worst_analyst < 1 if worst_analyst is not None else None)} |",
+                f"| (also) every query behind the web pages p50 < 1 s | slowest {_s(worst)}; over 1 s: {slow} | "
                 f"{_verdict(worst < 1 if worst is not None else None)} |",
                 f"| dump ≥ 300,000 triples/s | {d['per_s']:,.0f}/s | {_verdict(d['per_s'] >= 300_000)} |",
             ]
