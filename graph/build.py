@@ -67,16 +67,38 @@ class BuildReport:
 
 def find_plan_files(paths: Iterable[Path]) -> list[Path]:
     """Plan files under the given files and folders, sorted; a missing path is an error."""
-    found: list[Path] = []
+    found: dict[Path, Path] = {}  # resolved path -> path as found
     for path in paths:
         if not path.exists():
             raise QgkgError(f"{path}: no such file or folder")
         if path.is_dir():
-            found.extend(p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+            root = path.resolve()
+            for p in _walk(path):
+                link = p.is_symlink()
+                _keep(found, (root / p.relative_to(path)).resolve() if link else root / p.relative_to(path), p, link)
         else:
-            found.append(path)
-    unique = sorted({p.resolve(): p for p in found}.values(), key=lambda p: (p.name, str(p)))
-    return unique
+            _keep(found, path.resolve(), path, path.is_symlink())
+    return sorted(found.values(), key=lambda p: (p.name, str(p)))
+
+
+def _keep(found: dict[Path, Path], real: Path, path: Path, link: bool) -> None:
+    """Record ``path`` for the file ``real``, a file under its own name rather than a link's."""
+    if real not in found or (not link and found[real].is_symlink()):
+        found[real] = path
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Plan files under ``folder`` by one ``scandir`` per folder (no ``stat`` per file where the
+    folder entry says what it is); links to folders are not followed (no cycles)."""
+    stack = [folder]
+    while stack:
+        here = stack.pop()
+        with os.scandir(here) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+                elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in SUPPORTED_SUFFIXES:
+                    yield Path(entry.path)
 
 
 def sha256_file(path: Path) -> str:
