@@ -24,6 +24,16 @@ def _verdict(ok: bool | None) -> str:
     return "—" if ok is None else ("met" if ok else "**missed**")
 
 
+def _phases(label: str, phases: dict[str, float], steps: dict[str, float]) -> list[str]:
+    """One table row: the build's phases, with the post-build steps inside theirs."""
+    if not phases and not steps:
+        return []
+    inner = ", ".join(f"{k.split('.')[1]} {_s(v)}" for k, v in steps.items())
+    parts = [f"{k.replace('_', ' ')} {_s(v)}" + (f" ({inner})" if k == "post_build" and inner else "")
+             for k, v in phases.items()] or [inner]
+    return [f"| {label} | {'; '.join(parts)} | — | — |"]
+
+
 def write_report(fig: dict[str, Any], out: Path) -> None:
     """Write the Markdown report."""
     m = fig["machine"]
@@ -56,11 +66,13 @@ def write_report(fig: dict[str, Any], out: Path) -> None:
             f"{b.get('validated_graphs', '?')} graphs validated: {b.get('violations', '?')} violation(s), "
             f"{b.get('warnings', '?')} warning(s)) | {_s(b['full_s'])} | "
             f"load N-Triples {_s(rd.get('load_s'))} | — |",
+            *_phases("… where the full build spends its time", b.get("phase_seconds", {}),
+                     b.get("post_build_seconds", {})),
             f"| store size on disk | {b['store_bytes'] / 1e6:.0f} MB | — | — |",
             f"| one-file incremental rebuild | {_s(b['incremental_s'])} | — | — |",
         ]
-        for step, t in b.get("incremental_post_build_steps", {}).items():
-            lines.append(f"| … of which post-build step `{step}` | {_s(t)} | — | — |")
+        lines += _phases("… where the last one spends its time", b.get("incremental_phase_seconds", {}),
+                         b.get("incremental_post_build_steps", {}))
         qs = f.get("queries_sparql", {})
         for name, t in q.items():
             base = rd.get("queries", {}).get(name)
