@@ -394,7 +394,7 @@ def build(
             del main, contrib
             phases["finish"] = time.perf_counter() - started - sum(phases.values())
             manifest["phase_seconds"] = {k: round(v, 3) for k, v in phases.items()}
-            (version / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+            (version / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
         except BaseException:
             import shutil
 
@@ -454,7 +454,7 @@ def _refresh_manifest(version: Path, manifest: dict[str, Any], seen: dict[str, d
         sources[name] = {**sources[name], **stat}
     manifest["failed"] = failed
     tmp = version / f".manifest.json.{os.getpid()}"
-    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, version / "manifest.json")
 
 
