@@ -379,7 +379,8 @@ def build(
                                frozenset(t.value for t in touched if isinstance(t, ox.NamedNode)),
                                static_reloaded=static_size is not None)
             if digest is not None:  # runs beside the post-build steps when there is much to check
-                checking = _ReferenceCheck(main, touched, static_size is not None, base)
+                scope = _reference_scope(touched, static_size is not None, base)
+                checking = _ReferenceCheck(scope, _reference_text(main, scope, base), base)
             counts = _counts(main, sources, old_counts, ref_triples + d_ref, d_agencies, base)
             step_seconds = _run_post_build(version, main, delta)
             phases["post_build"] = time.perf_counter() - started - sum(phases.values())
@@ -464,19 +465,16 @@ class _ReferenceCheck:
 
     BACKGROUND = 300  # entities: above this, the check runs in a worker process
 
-    def __init__(self, main: ox.Store, touched: set[Any], static_reloaded: bool, base: str) -> None:
+    def __init__(self, scope: set[str], text: str, base: str) -> None:
+        # The store is not passed in: pyshacl keeps tracebacks whose frames would keep it open.
         from concurrent.futures import Future
 
-        scope = {str(s.value) for s in touched if isinstance(s, ox.NamedNode)}
-        if static_reloaded:
-            scope |= {t.subject.value for t in static_triples(base) if isinstance(t.subject, ox.NamedNode)}
         self.scope = scope
         self.pool: ProcessPoolExecutor | None = None
         self.future: Future[list[dict[str, Any]]] | None = None
         self.rows: list[dict[str, Any]] = []
         if not scope:
             return
-        text = _reference_text(main, scope, base)
         if len(scope) > self.BACKGROUND:
             self.pool = ProcessPoolExecutor(max_workers=1)
             self.future = self.pool.submit(_validate_reference_text, text, base)
@@ -527,6 +525,15 @@ def _previous_validation(previous: Path | None, digest: str) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if data.get("shapes_sha256") == digest else {}
+
+
+def _reference_scope(touched: set[Any], static_reloaded: bool, base: str) -> set[str]:
+    """The entities whose reference descriptions a build checks again: those it merged, and the
+    ontology's and programme scheme's subjects when it loaded them again."""
+    scope = {str(s.value) for s in touched if isinstance(s, ox.NamedNode)}
+    if static_reloaded:
+        scope |= {t.subject.value for t in static_triples(base) if isinstance(t.subject, ox.NamedNode)}
+    return scope
 
 
 def _reference_text(main: ox.Store, scope: set[str], base: str) -> str:

@@ -249,9 +249,9 @@ def build_bipartite(store: GraphStore, flt: NetworkFilter | None = None, *,
 
 def write_network_cache(version: Path, store: ox.Store, delta: Any) -> None:
     """Post-build step: write ``network.sqlite`` in ``version`` (incrementally from the previous one)."""
-    touched = None if getattr(delta, "static_reloaded", True) else set(getattr(delta, "touched", ()))
+    merged = None if getattr(delta, "static_reloaded", True) else set(getattr(delta, "touched", ()))
     write_cache(version, store, delta.previous, delta.removed, delta.added, reference_graph_iri(delta.base),
-                touched=touched)
+                merged=merged)
 
 
 def with_filter(flt: NetworkFilter, **changes: Any) -> NetworkFilter:

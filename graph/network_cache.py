@@ -101,10 +101,10 @@ def open_cache(path: Path) -> sqlite3.Connection:
 
 
 def write_cache(version: Path, store: ox.Store, previous: Path | None, removed: Iterable[str],
-                added: Iterable[str], reference_graph: str, *, touched: set[str] | None = None) -> Path:
+                added: Iterable[str], reference_graph: str, *, merged: set[str] | None = None) -> Path:
     """Write ``version/network.sqlite`` from the previous version's table and the changed plan graphs.
 
-    ``touched``: the entities whose reference description the build rewrote (None: the whole
+    ``merged``: the entities whose reference description the build rewrote (None: the whole
     reference graph may have changed, e.g. the ontology was loaded again).
     """
     target = version / CACHE_FILE
@@ -129,7 +129,7 @@ def write_cache(version: Path, store: ox.Store, previous: Path | None, removed: 
         for g in graphs:
             touched |= _insert_plan(conn, store, ox.NamedNode(g), years)
         _refresh_entities(conn, store, ref, touched)
-        write_facts(conn, store, graphs if reusable else None, ref, touched=touched)
+        write_facts(conn, store, graphs if reusable else None, ref, touched=merged)
         conn.commit()
     finally:
         conn.close()

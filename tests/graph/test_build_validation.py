@@ -181,3 +181,21 @@ def test_cli_validate_reads_the_kept_reports_or_rechecks(tmp_path: Path, corpus_
     assert stored_reports(Settings(store=unvalidated)) is None
     result = runner.invoke(main, ["validate", "--store", str(unvalidated), "--jobs", "1"])
     assert result.exit_code == 0 and "conforms: 7 graph(s) validated" in result.output, result.output
+
+
+def test_no_store_stays_open_after_a_build(tmp_path: Path, corpus_copy: Path) -> None:
+    """pyshacl keeps tracebacks; a frame holding the read-write store would keep it open (and a
+    reader of the new version would then find files that the writer's compaction removed)."""
+    import gc
+
+    import pyoxigraph as ox
+
+    root = tmp_path / "store"
+    build(root, [corpus_copy / "jinan-2022-notice.txt"], jobs=1)
+    gc.collect()
+    gc.disable()
+    try:
+        build(root, [corpus_copy / "shanghai-2021-plan.txt"], jobs=1)
+        assert not [o for o in gc.get_objects() if isinstance(o, ox.Store)]
+    finally:
+        gc.enable()

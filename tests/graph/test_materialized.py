@@ -176,6 +176,18 @@ def test_incremental_build_keeps_the_equality(synthetic_plans: Path, tmp_path: P
         assert tie_runs(store.select(name), name) == tie_runs(fresh.select(name), name)
 
 
+def test_a_plan_of_a_new_city_and_year_is_answered(corpus_copy: Path, tmp_path: Path) -> None:
+    """An incremental build that brings entities the tables have never seen (a city, a year)."""
+    root = tmp_path / "store"
+    build(root, [corpus_copy / "jinan-2022-notice.txt"], jobs=1)
+    build(root, [corpus_copy / "shanghai-2021-plan.txt"], jobs=1)
+    store = EmbeddedStore(root, base=DEFAULT_BASE)
+    sources = {r["source"].value for r in store.select("plans_by_city_year")}
+    assert sources == {"jinan-2022-notice.txt", "shanghai-2021-plan.txt"}
+    for name, params in cases(store):
+        assert_same(store, name, params)
+
+
 # --- the CLI ------------------------------------------------------------------------------------
 
 
