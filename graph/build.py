@@ -604,11 +604,11 @@ def _apply(
     for r in results:
         sources[r.source] = {"sha256": r.sha256, "graphs": [iri for iri, _nt in r.plans],
                              "activities": r.activities, "plans": len(r.plans), "triples": 0}
-    if size > BULK_THRESHOLD:
-        for payload in _nquads_batches(results, sources):
+    for payload in _nquads_batches(results, sources):
+        if size > BULK_THRESHOLD:
             main.bulk_load(payload, ox.RdfFormat.N_QUADS)
-    else:
-        main.extend(_counted_quads(results, sources))
+        else:
+            main.load(payload, ox.RdfFormat.N_QUADS)
     entity_quads: list[ox.Quad] = []
     for r in results:
         if r.entities:
@@ -646,20 +646,6 @@ def _nquads_batches(results: list[FileResult], sources: dict[str, dict[str, Any]
                 parts, size = [], 0
     if parts:
         yield "".join(parts).encode("utf-8")
-
-
-def _counted_quads(results: list[FileResult], sources: dict[str, dict[str, Any]]) -> Iterator[ox.Quad]:
-    """Every plan's quads, counting them per source as they go by."""
-    for r in results:
-        entry = sources[r.source]
-        for iri, nt in r.plans:
-            node = ox.NamedNode(iri)
-            seen = set()
-            for quad in _parse_nt(nt, node):
-                if quad not in seen:
-                    seen.add(quad)
-                    yield quad
-            entry["triples"] += len(seen)
 
 
 def _static_digest() -> str:

@@ -83,18 +83,12 @@ def validate_store(settings: Settings, *, jobs: int | None = None, recheck: bool
 
 def stored_reports(settings: Settings) -> dict[str, Any] | None:
     """The reports the current version's build wrote, or None when it has none for the current shapes."""
-    import json
-
+    from graph.docs import read_validation
     from graph.store import StoreDir
     from graph.validate import report_from_entry, shapes_digest
 
     version = StoreDir(settings.store).current()
-    if version is None:
-        return None
-    try:
-        data = json.loads((version / "validation.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if data.get("shapes_sha256") != shapes_digest(settings.base) or data.get("version") != version.name:
+    data = read_validation(version) if version is not None else None
+    if data is None or data.get("shapes_sha256") != shapes_digest(settings.base) or data.get("version") != version.name:
         return None
     return {e["graph"]: report_from_entry(e) for e in data.get("graphs", [])}

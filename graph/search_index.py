@@ -25,10 +25,11 @@ from typing import Any
 import pyoxigraph as ox
 
 from graph.store import reference_graph_iri
+from qgkg.config import ONTOLOGY_NS
 
 INDEX_FILE = "search.sqlite"
 FORMAT = "2"
-QG = "https://w3id.org/qgkg/ontology#"
+QG = ONTOLOGY_NS
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 DCT = "http://purl.org/dc/terms/"

@@ -16,9 +16,10 @@ import pyoxigraph as ox
 
 from graph.queries import get_query
 from graph.store import GraphStore, Value, reference_graph_iri, solutions_to_rows
+from qgkg.config import ONTOLOGY_NS
 
 STATS_FILE = "stats.json"
-QG = "https://w3id.org/qgkg/ontology#"
+QG = ONTOLOGY_NS
 _KIND_KEYS = {
     QG + "Agency": "agencies",
     QG + "Programme": "programmes",

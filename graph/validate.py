@@ -146,11 +146,15 @@ def validate_graph(data: Graph, *, base: str = DEFAULT_BASE, focus: Iterable[str
         advanced=False,
         **options,
     )
-    rows = _rows(report)
+    return _report(_rows(report), str(text))
+
+
+def _report(rows: tuple[ResultRow, ...], text: str = "") -> ValidationReport:
+    """A report from its result rows: it conforms when none is a violation (warnings allowed)."""
     violations = sum(1 for r in rows if r.severity == "Violation")
     warnings = sum(1 for r in rows if r.severity == "Warning")
     return ValidationReport(conforms=violations == 0, violations=violations, warnings=warnings,
-                            results=rows, text=str(text))
+                            results=rows, text=text)
 
 
 def _validate_ntriples(name: str, ntriples: str, base: str, focus: tuple[str, ...] | None = None) -> ValidationReport:
@@ -277,13 +281,7 @@ def validate_plans(plans: list[tuple[str, Graph, Graph]], *, base: str = DEFAULT
     for row in report.results:
         for iri in owners[row.focus]:
             rows[iri].append(row)
-    out = {}
-    for iri, found in rows.items():
-        violations = sum(1 for r in found if r.severity == "Violation")
-        warnings = sum(1 for r in found if r.severity == "Warning")
-        out[iri] = ValidationReport(conforms=violations == 0, violations=violations, warnings=warnings,
-                                    results=tuple(found), text="")
-    return out
+    return {iri: _report(tuple(found)) for iri, found in rows.items()}
 
 
 def summary(entries: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
