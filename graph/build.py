@@ -24,7 +24,6 @@ from typing import Any
 import pyoxigraph as ox
 
 from graph.store import StoreDir, reference_graph_iri
-from qgkg import __version__
 from qgkg.config import DEFAULT_BASE
 from qgkg.errors import QgkgError, StoreError
 
@@ -306,8 +305,10 @@ def build(
             raise StoreError(f"{root}: built with base {old_manifest.get('base')}, not {base}; use --clean")
 
         from graph.validate import shapes_digest
+        from loaders.version import extractor_version
 
         digest = shapes_digest(base) if validate else None
+        extractor = extractor_version()  # a loader change (code or YAML) re-extracts every file
         todo: list[Path] = []
         seen: dict[str, dict[str, int]] = {}
         old_failed: dict[str, dict[str, Any]] = old_manifest.get("failed", {})
@@ -315,9 +316,10 @@ def build(
         for path in files:
             known = old_sources.get(path.name)
             memo = old_failed.get(path.name)
-            if known and (digest is None or known.get("shacl") == digest) and _unchanged(path, known, seen):
+            if (known and known.get("extractor") == extractor and (digest is None or known.get("shacl") == digest)
+                    and _unchanged(path, known, seen)):
                 report.files_unchanged += 1
-            elif memo and memo.get("qgkg") == __version__ and _unchanged(path, memo, {}):
+            elif memo and memo.get("extractor") == extractor and _unchanged(path, memo, {}):
                 failed[path.name] = memo  # failed before, unchanged since: the same error, without a retry
             else:
                 todo.append(path)
@@ -329,7 +331,8 @@ def build(
         good = [r for r in results if r.error is None]
         for r in results:
             if r.error is not None and r.sha256:
-                failed[Path(r.path).name] = {"error": r.error, "sha256": r.sha256, "qgkg": __version__, **dict(r.stat)}
+                failed[Path(r.path).name] = {"error": r.error, "sha256": r.sha256, "extractor": extractor,
+                                             **dict(r.stat)}
         report.errors = [r.error for r in results if r.error] + [
             m["error"] for name, m in sorted(failed.items()) if name in old_failed and m is old_failed[name]]
         report.warnings = [w for r in good for w in r.warnings]
@@ -366,6 +369,7 @@ def build(
                 sources[name] = {**sources[name], **stat}
             for r in good:
                 sources[r.source].update(dict(r.stat))
+                sources[r.source]["extractor"] = extractor
                 if digest is not None:
                     sources[r.source]["shacl"] = digest
             reloaded, static_size = _load_static_reference(main, contrib, base, old_manifest)

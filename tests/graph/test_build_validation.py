@@ -15,6 +15,7 @@ from bench.generate import generate
 from graph.build import RACY_NS, build
 from graph.check import stored_reports, validate_store
 from graph.validate import ValidationReport
+from loaders.version import extractor_version
 from qgkg.config import Settings
 
 
@@ -199,3 +200,16 @@ def test_no_store_stays_open_after_a_build(tmp_path: Path, corpus_copy: Path) ->
         assert not [o for o in gc.get_objects() if isinstance(o, ox.Store)]
     finally:
         gc.enable()
+
+
+def test_a_loader_change_re_extracts_every_file(tmp_path: Path, synthetic: Path) -> None:
+    root = tmp_path / "store"
+    build(root, [synthetic], jobs=1)
+    manifest_path = root / "current" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert {entry["extractor"] for entry in manifest["sources"].values()} == {extractor_version()}
+    for entry in manifest["sources"].values():
+        entry["extractor"] = "0" * 16  # graphs made by an older extractor
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    assert build(root, [synthetic], jobs=1).files_extracted == len(list(synthetic.iterdir()))
+    assert build(root, [synthetic], jobs=1).files_extracted == 0
