@@ -10,11 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
-from loaders.segment import _ENUM, _ITEM, _SUB, Segment, dept_name, item_number, split_lines
+from loaders.segment import _ENUM, _ITEM, _SUB, Mention, Segment, dept_name, item_number, split_lines
 
 ORG_SUFFIXES = ("办公室", "委员会", "领导小组", "小组", "总局", "总署", "局", "委", "部", "会", "协会", "联合会",
                 "中心", "院", "所", "厅", "署", "集团", "政府", "机构", "组织", "单位", "公司", "部门", "团",
@@ -45,15 +44,6 @@ _ISSUER_IN_PROSE = re.compile(
     r"(?:等相关部门|等部门|将于|深入|坚持|会同)"
 )
 TITLE_MAX = 40  # a first sentence longer than this is cut at its first comma (guess from the gold)
-
-
-@dataclass(frozen=True)
-class Mention:
-    """An agency named in an activity, as written (zh-Hans), with its role."""
-
-    surface: str
-    role: str  # lead | support
-    start: int  # offset in the activity's text (-1 when unknown)
 
 
 def strip_marker(text: str) -> str:
@@ -352,6 +342,23 @@ def mask_company_names(text: str) -> str:
     '＿＿＿＿＿＿＿＿＿＿＿＿＿＿等'
     """
     return _COMPANY.sub(lambda m: "＿" * len(m.group(0)), text)
+
+
+def mask_names(text: str, names: Iterable[str]) -> str:
+    """The text with every agency name blanked: 标准计量股 names a body, not a standardization activity.
+
+    >>> mask_names("开展计量惠民服务（责任单位：标准计量股）", ["标准计量股"])
+    '开展计量惠民服务（责任单位：＿＿＿＿＿）'
+    """
+    for name in sorted(set(names), key=len, reverse=True):
+        if len(name) >= 2:
+            text = text.replace(name, "＿" * len(name))
+    return text
+
+
+def about_quality(text: str) -> bool:
+    """True when a text is about quality work at all (a document with no 质量 is no Quality-Month plan)."""
+    return "质量" in text or "品质" in text
 
 
 def programmes_in(text: str) -> list[str]:

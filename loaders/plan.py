@@ -19,12 +19,14 @@ from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
 
 from loaders import extract, iris
 from loaders.decode import read_plan_file
+from loaders.furniture import find_furniture, mask
 from loaders.gazetteer import AgencyRef, gazetteer
+from loaders.layouts import BY_NAME, Choice, choose
 from loaders.model import Extraction, PlanGraph
 from loaders.places import COUNTRY, Place, find_jurisdiction, places
 from loaders.repair import repair
 from loaders.script import to_simplified
-from loaders.segment import Segment, segment, segment_department_colon
+from loaders.segment import Segment, segment_department_colon
 from loaders.splice import Splice, cut, detect_splices, keep_only
 from ontology import QG
 from qgkg.config import DEFAULT_BASE
@@ -175,7 +177,7 @@ def _district_of(marker: str | None, city: Place | None) -> Place | None:
     return places().district_named(city, marker)
 
 
-def add_activity(g: Graph, ents: Entities, ctx: Context, seg: Segment, position: int, layout: str) -> None:
+def add_activity(g: Graph, ents: Entities, ctx: Context, seg: Segment, position: int, choice: Choice) -> None:
     """The triples of one activity (in the plan graph) and its agencies (in the entities)."""
     act = iris.activity(ctx.plan, position)
     original = seg.render(ctx.repaired)
@@ -197,21 +199,16 @@ def add_activity(g: Graph, ents: Entities, ctx: Context, seg: Segment, position:
         g.add((act, QG.section, Literal(seg.section, lang=ZH)))
     g.add((act, QG.spanStart, Literal(seg.start, datatype=XSD.integer)))
     g.add((act, QG.spanEnd, Literal(seg.end, datatype=XSD.integer)))
-    district = _district_of(seg.marker, ctx.city_place) if layout == "district_report" else None
+    reported = choice.name == "district_report"
+    district = _district_of(seg.marker, ctx.city_place) if reported else None
     scope = seg.text
-    if layout == "district_report":
-        event = extract.event_paragraph(seg.text[len(seg.title or ""):])
-        scope = (seg.title or "") + "\n" + event
-        mentions = extract.report_mentions(event)
-        date = extract.event_date(event, ctx.year_value)
+    if reported:
+        scope = (seg.title or "") + "\n" + extract.event_paragraph(seg.text[len(seg.title or ""):])
+    if reported or choice.name == "prose":
+        date = extract.event_date(scope if reported else seg.text, ctx.year_value)
         if date:
             g.add((act, QG.date, Literal(date.isoformat(), datatype=XSD.date)))
-    elif layout == "department_colon":
-        mentions = extract.department_mentions(seg)
-    elif layout == "enumeration":
-        mentions = extract.item_mentions(seg.text) or extract.subject_mentions(seg.text)
-    else:
-        mentions = extract.item_mentions(seg.text)
+    mentions = choice.mentions(seg)
     seen: set[tuple[URIRef, str]] = set()
     for mention in mentions:
         ref = gazetteer().resolve(mention.surface, ctx.agency_place, district)
@@ -219,7 +216,7 @@ def add_activity(g: Graph, ents: Entities, ctx: Context, seg: Segment, position:
             continue
         surface_original = _original_surface(mention.surface, seg.text, original)
         agent = ents.agency(ref, mention.surface, surface_original)
-        if (agent, mention.role) in seen:
+        if (agent, mention.role) in seen or (mention.role == "support" and (agent, "lead") in seen):
             continue
         seen.add((agent, mention.role))
         g.add((act, QG.leadAgency if mention.role == "lead" else QG.supportAgency, agent))
@@ -229,7 +226,7 @@ def add_activity(g: Graph, ents: Entities, ctx: Context, seg: Segment, position:
         g.add((assoc, PROV.agent, agent))
         g.add((assoc, PROV.hadRole, QG.Lead if mention.role == "lead" else QG.Support))
         g.add((assoc, QG.surface, Literal(surface_original or mention.surface)))
-    for code in extract.programmes_in(scope):
+    for code in extract.programmes_in(extract.mask_names(scope, [m.surface for m in mentions])):
         g.add((act, QG.programme, ents.programme(code)))
 
 
@@ -239,6 +236,9 @@ def _original_surface(surface: str, simple: str, original: str) -> str | None:
         return None
     at = simple.find(surface)
     return original[at: at + len(surface)] if at >= 0 else None
+
+
+FRAGMENT_CHOICE = Choice(BY_NAME["department_colon"], [], 0)  # how a spliced block's entries are read
 
 
 # -- plans ---------------------------------------------------------------------------------------
@@ -273,7 +273,7 @@ def extract_file(path: Path, *, base: str = DEFAULT_BASE) -> Extraction:
 
     Raises:
         DecodeError: the file is empty or cannot be decoded.
-        ExtractionError: no activities found.
+        ExtractionError: the text is about no quality work at all.
     """
     path = Path(path)
     source = path.name
@@ -283,12 +283,18 @@ def extract_file(path: Path, *, base: str = DEFAULT_BASE) -> Extraction:
     simple = simplify_same_length(repaired)
     splices = detect_splices(simple)
     host = cut(simple, splices)
-    layout, segments = segment(host)
+    if not extract.about_quality(host):
+        raise ExtractionError(f"{source}: no Quality-Month content (no 质量 in the text): not a plan")
+    furniture = find_furniture(host)
+    choice = choose(mask(host, furniture))
+    layout, segments = choice.name, choice.segments
     activities = [s for s in segments if s.kind == "activity"]
-    if not activities:
-        raise ExtractionError(f"{source}: no activities found (layout not recognised)")
     ents = Entities(base)
     warnings = _check_numbering(segments)
+    if not activities:
+        warnings.append("no activities found: no layout strategy recognised the text")
+    elif layout == "prose":
+        warnings.append(f"no structured layout recognised: read as prose ({len(activities)} activities)")
 
     title_lines = [s.text for s in segments if s.kind == "title"]
     issuer_name, issued = extract.find_signature(segments)
@@ -337,7 +343,7 @@ def extract_file(path: Path, *, base: str = DEFAULT_BASE) -> Extraction:
     ctx = Context(plan_iri, area, city_iri, place if place.level == "city" else None, year_iri, year, repaired,
                   agency_place=place if place.level in ("city", "province") else None)
     for position, seg in enumerate(activities, start=1):
-        add_activity(g, ents, ctx, seg, position, layout)
+        add_activity(g, ents, ctx, seg, position, choice)
     seen = extract.count_items_seen(host, layout, segments)
     if seen is not None:
         g.add((plan_iri, QG.itemsSeen, Literal(seen, datatype=XSD.integer)))
@@ -394,7 +400,7 @@ def _fragment(splice: Splice, number: int, simple: str, repaired: str, source: s
         g.add((iri, QG.year, year_iri))
     ctx = Context(iri, area, None, None, year_iri, year, repaired)
     for position, seg in enumerate(acts, start=1):
-        add_activity(g, ents, ctx, seg, position, "department_colon")
+        add_activity(g, ents, ctx, seg, position, FRAGMENT_CHOICE)
     g.add((iri, QG.itemsSeen, Literal(len(acts), datatype=XSD.integer)))
     g.add((iri, QG.activityCount, Literal(len(acts), datatype=XSD.integer)))
     return PlanGraph(iri, g)

@@ -36,6 +36,15 @@ _OPEN_END = re.compile(r"[\u3400-\u9fffA-Za-z0-9，,、]$")
 
 
 @dataclass(frozen=True)
+class Mention:
+    """An agency named in an activity, as written (zh-Hans), with its role."""
+
+    surface: str
+    role: str  # lead | support
+    start: int  # offset in the activity's text (-1 when unknown)
+
+
+@dataclass(frozen=True)
 class Segment:
     """A piece of a plan: an activity or a named non-activity, with its span in the text."""
 
@@ -48,6 +57,7 @@ class Segment:
     title: str | None = None  # the title line of a report's activity
     parts: tuple[tuple[int, int, str], ...] = field(default=(), compare=False)  # (start, end, joiner)
     note: str | None = None  # why a segment is a warning, or what was recovered
+    mentions: tuple[Mention, ...] | None = field(default=None, compare=False)  # read by the strategy itself
 
     def render(self, source: str) -> str:
         """This segment's text taken from ``source`` (any text of the same length as the one segmented)."""

@@ -1,0 +1,278 @@
+"""Strategies for documents written as prose: news stories, overview reports, notices without
+item markers.
+
+A paragraph is read sentence by sentence. A sentence names activities when it is
+- a list of the month's activities after an opener (主要活动包括：A；B；C / 将开展“A”、“B”等 /
+  包括召开…、发布…、举办…);
+- a series of clauses each led by a body (市市场监管局将…；市教育局将…);
+- a reported event (9月14日上午，…在…举行 / 同时，…开展…);
+and paragraphs led by a topic (——聚焦X，… / X方面，A；B / 质量开放日，…) are one activity each,
+or one per ；-clause. Statistics, counts (共开展91项活动), background, quotations and intentions
+(下一步…) are named non-activities. The cue words are in ``reference/cues.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from loaders.cues import cues
+from loaders.mentions import clause_mentions, dedupe, strip_lead_in, subject_mentions
+from loaders.segment import Line, Mention, Segment, special_lines, split_lines
+
+_SENTENCE_END = re.compile(r"[。！？!?]+")
+_CLAUSES = re.compile(r"[；;]+")
+_DAY = re.compile(r"\d{1,2}月\d{1,2}日|\d{1,2}月[上中下]旬|当天|当日|次日")
+_EVENT_VERB = re.compile(r"举行|举办|开展|召开|组织|走进|来到|深入|启动|开幕")
+_QUOTED = re.compile(r"“([^”]{2,30})”")
+_REPORTING = re.compile(r"表示|介绍|说|指出|提醒|强调|认为")
+_AGENCY_PREDICATE = re.compile(r"^(?:将于?[^，,。；;]{0,12}?|还将|也将|还|也|分别|同步|共同|先后|陆续)?"
+                               r"(?:联合|会同|组织|开展|举办|召开|发布|推动|推进|制作|走进|深入|实施|启动|评选|"
+                               r"布设|设立|建设|对|在|为|于)")
+_TOPIC_DASH = re.compile(r"^[—\-－]{1,2}\s*([^，,。；;]{2,20})[，,：:]")
+_TOPIC_AREA = re.compile(r"^([^，,。；;“”]{2,12}?)方面[，,：:]")
+_TOPIC_COMMA = re.compile(r"^([^，,。；;]{2,16})[，,]")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A piece of the text with its offsets."""
+
+    start: int
+    end: int
+    text: str
+
+
+def sentences(line: Line) -> list[Span]:
+    """The sentences of a paragraph, each ending with its 。！？ (doubled marks kept together)."""
+    out: list[Span] = []
+    pos = 0
+    for match in _SENTENCE_END.finditer(line.text):
+        out.append(Span(line.start + pos, line.start + match.end(), line.text[pos:match.end()]))
+        pos = match.end()
+    if pos < len(line.text):
+        out.append(Span(line.start + pos, line.end, line.text[pos:]))
+    return [s for s in out if s.text.strip("。！？!? ")]
+
+
+def clauses(span: Span, splitter: re.Pattern[str] = _CLAUSES) -> list[Span]:
+    """The ；-clauses of a sentence (or the pieces ``splitter`` cuts), with their offsets."""
+    out: list[Span] = []
+    pos = 0
+    for match in splitter.finditer(span.text):
+        out.append(Span(span.start + pos, span.start + match.start(), span.text[pos:match.start()]))
+        pos = match.end()
+    out.append(Span(span.start + pos, span.end, span.text[pos:]))
+    return [c for c in out if c.text.strip("。，,；; ")]
+
+
+def has_activity(text: str) -> bool:
+    """True when a clause names an activity (a verb or noun of the cue list) and is not a statistic,
+    a count, a quotation or an intention."""
+    c = cues()
+    return bool(c.activity_cue.search(text)) and not c.not_activity.search(text)
+
+
+def _activity(span: Span, *, title: str | None = None, mentions: list[Mention] | None = None,
+              section: str | None = None, marker: str | None = None) -> Segment:
+    text = span.text.strip()
+    lead = span.text.find(text[:1]) if text else 0
+    start = span.start + max(lead, 0)
+    return Segment("activity", marker, section, text, start, start + len(text), title=title,
+                   parts=((start, start + len(text), ""),), mentions=tuple(dedupe(mentions or [])))
+
+
+def _other(span: Span, kind: str) -> Segment:
+    return Segment(kind, None, None, span.text, span.start, span.end, parts=((span.start, span.end, ""),))
+
+
+# -- lists -------------------------------------------------------------------------------------
+def list_items(span: Span) -> list[Span] | None:
+    """The items of a list of activities in a sentence, after an opener (包括…), or None."""
+    opener = None
+    for word in sorted(cues().words("list_openers"), key=len, reverse=True):
+        at = span.text.find(word)
+        if at >= 0 and (opener is None or at < opener[0]):
+            opener = (at, word)
+    if opener is None:
+        return None
+    begin = opener[0] + len(opener[1])
+    while begin < len(span.text) and span.text[begin] in "：:，, ":
+        begin += 1
+    body = Span(span.start + begin, span.end, span.text[begin:])
+    items = clauses(body)
+    if len(items) < 2:
+        quoted = list(_QUOTED.finditer(body.text))
+        if len(quoted) >= 2:
+            items = [Span(body.start + q.start(), body.start + q.end(), q.group(0)) for q in quoted]
+        else:
+            items = _verb_phrases(body)
+    items = [_trim_count(i) for i in items]
+    return items if len(items) >= 2 and sum(has_activity(i.text) or i.text.startswith("“") for i in items) >= 2 \
+        else None
+
+
+def _verb_phrases(body: Span) -> list[Span]:
+    """``召开…、发布…、举办…等`` → one span per 、-piece that starts with an activity verb."""
+    pieces = clauses(body, re.compile(r"、"))
+    out: list[Span] = []
+    for piece in pieces:
+        if out and not cues().activity_cue.match(piece.text):
+            last = out[-1]
+            out[-1] = Span(last.start, piece.end, body.text[last.start - body.start: piece.end - body.start])
+        else:
+            out.append(piece)
+    return out if len(out) >= 2 else []
+
+
+def _trim_count(span: Span) -> Span:
+    """An item without a trailing ``等30余项活动`` / ``等`` / final mark."""
+    text = re.sub(r"(?:等[^，,。；;]{0,12}?(?:活动|工作))?[。；;，,]*$", "", span.text)
+    text = re.sub(r"等$", "", text)
+    return Span(span.start, span.start + len(text), text)
+
+
+# -- one paragraph -----------------------------------------------------------------------------
+def agency_clauses(span: Span) -> list[tuple[Span, list[Mention]]]:
+    """Clauses of a sentence each led by a body with an activity predicate (X将组织…；Y将开展…)."""
+    pieces: list[Span] = []
+    for clause in clauses(span):
+        pieces.extend(_split_before_subjects(clause))
+    out = []
+    for piece in pieces:
+        subjects = [m for m in subject_mentions(piece.text) if m.role == "lead"]
+        if not subjects:
+            continue
+        rest = strip_lead_in(piece.text)
+        predicate = rest[rest.find(subjects[-1].surface) + len(subjects[-1].surface):]
+        predicate = re.sub(r"^等[^，,。；;]{0,8}?(?:部门|单位)?", "", predicate)
+        if _AGENCY_PREDICATE.match(predicate) and has_activity(predicate) and not _REPORTING.search(predicate[:8]):
+            out.append((piece, clause_mentions(piece.text)))
+    return out
+
+
+def _split_before_subjects(clause: Span) -> list[Span]:
+    """A clause cut at every ``，X将`` where X is a body (此外，A将举办…，B将开展…)."""
+    cuts = [m.start() + 1 for m in re.finditer(r"[，,](?=[^，,。；;]{2,20}?(?:将|还将|也将))", clause.text)
+            if subject_mentions(clause.text[m.start() + 1:])]
+    bounds = [0, *cuts, len(clause.text)]
+    return [Span(clause.start + a, clause.start + b, clause.text[a:b]) for a, b in zip(bounds, bounds[1:])
+            if clause.text[a:b].strip("，, ")]
+
+
+def is_event(span: Span) -> bool:
+    """A reported event: a day (9月14日, 当天) or an opener (同时，) and an event verb."""
+    body = span.text.strip()
+    opener = cues().starts_with("event_openers", body)
+    dated = _DAY.search(body[:40]) is not None
+    return (dated or opener is not None) and bool(_EVENT_VERB.search(body)) and has_activity(body) \
+        and not _REPORTING.search(body[:30])
+
+
+def event_title(text: str) -> str:
+    """The event a sentence reports: ``…的X活动在…举行`` → X活动; else the clause after its date.
+
+    >>> event_title("9月3日，由市质量办主办的株洲市2019年“质量月”活动启动仪式在天元区举行。")
+    '株洲市2019年“质量月”活动启动仪式'
+    """
+    match = re.search(r"的([^，,。；;的]{4,40}?)在[^，,。；;]{0,30}?(?:举行|举办|开幕|召开)", text)
+    if match:
+        return match.group(1)
+    match = re.search(r"(?:开展|举办|召开|举行|组织)(“[^”]{2,30}”[^，,。；;]{0,12}|[^，,。；;]{2,30})", text)
+    if match:
+        return match.group(0)
+    return re.split(r"[，,。；;]", strip_lead_in(text), maxsplit=1)[0]
+
+
+def topic_head(text: str) -> tuple[str, str] | None:
+    """(kind, topic) of a paragraph led by a topic: ``——聚焦X，``, ``X方面，``, ``X，`` (dash, area, comma)."""
+    for kind, regex in (("dash", _TOPIC_DASH), ("area", _TOPIC_AREA), ("comma", _TOPIC_COMMA)):
+        match = regex.match(text)
+        if match:
+            head = match.group(1)
+            c = cues()
+            if kind == "comma" and (c.starts_with("lead_ins", head) or c.starts_with("background", head)
+                                    or re.search(r"\d|今年|我市|全市|全县|期间|为|按照|根据|围绕|通过|近年|"
+                                                 r"记者|据|的|了|是|在", head) or subject_mentions(head)):
+                return None
+            return kind, head
+    return None
+
+
+def read_topic(line: Line, kind: str, topic: str) -> list[Segment]:
+    """A topic paragraph: one activity per ；-clause under an area (X方面，A；B), else one activity."""
+    body_start = line.text.find(topic) + len(topic)
+    body_start += 1 + (2 if kind == "area" else 0)
+    span = Span(line.start, line.end, line.text)
+    rest = Span(line.start + body_start, line.end, line.text[body_start:])
+    items = clauses(rest)
+    if kind == "area" or (len(items) >= 2 and all(has_activity(i.text) for i in items)):
+        return [_activity(i, mentions=clause_mentions(i.text), section=topic) for i in items]
+    mentions: list[Mention] = []
+    for sentence in sentences(line):
+        mentions.extend(clause_mentions(sentence.text))
+    title = topic if kind == "comma" else None
+    if kind == "dash":
+        title = re.split(r"[。；;]", line.text.lstrip("—-－ "), maxsplit=1)[0]
+    return [_activity(span, title=title, mentions=mentions)]
+
+
+def read_sentence(span: Span) -> list[Segment]:
+    """The activities a sentence names (a list, body-led clauses, an event), else a non-activity."""
+    items = list_items(span)
+    if items is not None:
+        head = span.text[: items[0].start - span.start]
+        shared = [m for m in subject_mentions(head) if m.role == "lead"]
+        return [_activity(i, mentions=clause_mentions(i.text) or shared) for i in items]
+    led = agency_clauses(span)
+    if led:
+        return [_activity(piece, mentions=mentions) for piece, mentions in led]
+    if is_event(span):
+        return [_activity(span, title=event_title(span.text), mentions=clause_mentions(span.text))]
+    kind = "summary" if cues().count.search(span.text) else "text"
+    return [_other(span, kind)]
+
+
+def _continues(sentence: Span, same_paragraph: bool) -> bool:
+    body = sentence.text.strip()
+    if _REPORTING.search(body) or cues().starts_with("background", body):
+        return False
+    return same_paragraph or cues().starts_with("continuation", body) is not None
+
+
+def _extend(seg: Segment, span: Span) -> Segment:
+    """An event with the sentence that continues it (its text, for programmes and dates)."""
+    joiner = "" if span.start == seg.end else "\n"
+    return replace(seg, text=seg.text + joiner + span.text, end=span.end,
+                   parts=seg.parts + ((span.start, span.end, joiner),))
+
+
+def segment_prose(text: str) -> list[Segment]:
+    """Activities of a document written as prose (news story, overview report, notice)."""
+    lines = split_lines(text)
+    roles = special_lines(lines)
+    heads = {i: topic_head(line.text) for i, line in enumerate(lines) if i not in roles}
+    comma_topics = sum(1 for h in heads.values() if h and h[0] == "comma")
+    out: list[Segment] = []
+    for i, line in enumerate(lines):
+        if i in roles:
+            out.append(_other(Span(line.start, line.end, line.text), roles[i]))
+            continue
+        head = heads.get(i)
+        if head and (head[0] != "comma" or comma_topics >= 2) and has_activity(line.text) \
+                and not cues().starts_with("background", line.text):
+            out.extend(read_topic(line, *head))
+            continue
+        event: int | None = None
+        for sentence in sentences(line):
+            if event is not None and _continues(sentence, True) and not is_event(sentence) \
+                    and list_items(sentence) is None and not agency_clauses(sentence):
+                out[event] = _extend(out[event], sentence)
+                continue
+            found = read_sentence(sentence)
+            out.extend(found)
+            if found[-1].kind == "activity" and found[-1].title is not None:
+                event = len(out) - 1
+            elif found[-1].kind == "activity":
+                event = None
+    return out
