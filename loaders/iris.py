@@ -61,13 +61,24 @@ def province(slug: str, base: str = DEFAULT_BASE) -> URIRef:
 
 
 def city(slug: str, base: str = DEFAULT_BASE) -> URIRef:
-    """A city (``id:city/{slug}``), municipalities and county-level cities included."""
+    """A city (``id:city/{slug}``): a prefecture-level unit, a municipality or a 省直辖 county-level city."""
     return _iri(base, f"city/{slug}")
 
 
 def district(city_slug: str, slug: str, base: str = DEFAULT_BASE) -> URIRef:
-    """A district or county of a city (``id:district/{city}/{slug}``)."""
+    """A district of a city (``id:district/{city}/{slug}``)."""
     return _iri(base, f"district/{city_slug}/{slug}")
+
+
+def county(parent_slug: str, slug: str, base: str = DEFAULT_BASE) -> URIRef:
+    """A county, autonomous county, banner or county-level city (``id:county/{parent}/{slug}``); the
+    parent is its prefecture-level city, or its province when none is above it."""
+    return _iri(base, f"county/{parent_slug}/{slug}")
+
+
+def unknown_place(base: str = DEFAULT_BASE) -> URIRef:
+    """The jurisdiction of a document whose place is masked or missing (``id:place/unknown``)."""
+    return _iri(base, "place/unknown")
 
 
 def year(value: int, base: str = DEFAULT_BASE) -> URIRef:

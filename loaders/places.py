@@ -1,15 +1,28 @@
 """Jurisdictions from the reference table of administrative divisions shipped with ``cpca``.
 
 The table (``cpca/resources/adcodes.csv``: 12-digit codes, names) is read as a file, without
-importing cpca itself. Provinces have codes ``PP0000``, cities ``PPCC00``, districts and counties
-``PPCCDD``. The four municipalities (北京, 上海, 天津, 重庆) are province-level *cities*: they are
-``qg:City`` here, and their districts hang under them. County-level cities (e.g. 常熟市) are
-``qg:City`` too, with their prefecture as parent.
+importing cpca itself. Provinces have codes ``PP0000``, prefecture-level units ``PPCC00``, counties
+and districts ``PPCCDD``. Levels follow DESIGN.md:
+
+* ``province``: provinces and autonomous regions;
+* ``city``: prefecture-level units (地级市, 自治州, 地区, 盟), the four municipalities (北京, 上海,
+  天津, 重庆: province-level, but cities here) and county-level cities with no prefecture above
+  them (省直辖县级市 such as 仙桃市, 图木舒克市);
+* ``county``: 县, 自治县, 旗, 县级市 under a prefecture (桐城市), and counties with no prefecture
+  (定安县, 神农架林区);
+* ``district``: 市辖区 (黄浦区, 芙蓉区), new areas and special districts of a city.
+
+Each place knows the unit directly above it (``Places.parent``: district/county → city → province
+→ country; a municipality's district → the municipality; a municipality → the country; a 省直辖
+unit → its province) and the prefecture-level city it lies in (``Places.city_of``).
 
 Slugs are pinyin (pypinyin) of the name without its administrative suffix (上海市 → shanghai,
 浦东新区 → pudong: the suffix 新区 is stripped like 区), made unique over the static table: when two
 entities of the same namespace share a slug (抚州/福州), each gets ``-{province slug}`` appended
-(fuzhou-jiangxi, fuzhou-fujian), and the adcode if that is still not enough.
+(fuzhou-jiangxi, fuzhou-fujian), and the adcode if that is still not enough. The namespaces are
+those of the IRIs minted before counties were told apart (cities; the districts and counties of
+one city), so that no existing slug changes; a county whose slug then clashes inside its own IRI
+namespace gets its adcode appended.
 """
 
 from __future__ import annotations
@@ -27,34 +40,49 @@ import yaml
 from pypinyin import lazy_pinyin
 
 MUNICIPALITIES = ("11", "12", "31", "50")
+LEVELS = ("country", "province", "city", "county", "district", "unknown")
 _GROUP_ROWS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划", "市辖县"}
 # Longest first: the administrative suffix stripped to make short names and slugs.
 _SUFFIX = re.compile(
     r"(特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|自治旗|新区|林区|地区|省|市|区|县|旗|盟)$"
 )
 _ETHNIC = re.compile(r"^(.{2,}?)(?:[\u4e00-\u9fff]{1,8}?族)+$")
+_SPECIFICITY = {"unknown": 0, "country": 0, "province": 1, "city": 2, "county": 3, "district": 3}
 
 
 @dataclass(frozen=True)
 class Place:
-    """One jurisdiction: the country, a province, a city or a district."""
+    """One jurisdiction: the country, a province, a city, a county or a district (or the unknown place)."""
 
-    level: str  # country | province | city | district
-    adcode: str  # 6 digits ("" for the country)
+    level: str  # one of LEVELS
+    adcode: str  # 6 digits ("" for the country and the unknown place)
     name: str  # full zh-Hans name, e.g. 上海市
     short: str  # name without suffix, e.g. 上海
     slug: str
     name_en: str
-    province: str | None = None  # adcode of the province (None for the country and provinces)
-    city: str | None = None  # adcode of the city a district or county-level city belongs to
+    province: str | None = None  # adcode of the province (None for the country, provinces, municipalities)
+    city: str | None = None  # adcode of the prefecture-level city a county or district lies in
+    parent: str | None = None  # adcode of the unit directly above ("" = the country; None for the country)
 
     @property
     def is_country(self) -> bool:
         """True for the country."""
         return self.level == "country"
 
+    @property
+    def is_unknown(self) -> bool:
+        """True for the unknown place (a masked or missing place name)."""
+        return self.level == "unknown"
+
+    @property
+    def specificity(self) -> int:
+        """0 for the country, 1 a province, 2 a city, 3 a county or district."""
+        return _SPECIFICITY[self.level]
+
 
 COUNTRY = Place(level="country", adcode="", name="全国", short="全国", slug="cn", name_en="China")
+UNKNOWN = Place(level="unknown", adcode="", name="未知地区", short="未知地区", slug="unknown",
+                name_en="unknown place", parent="")
 
 
 def short_name(name: str) -> str:
@@ -113,85 +141,150 @@ def _read_table() -> list[tuple[str, str]]:
     return sorted(set(rows))
 
 
+@dataclass(frozen=True)
+class _Row:
+    level: str
+    code: str
+    name: str
+    province: str | None
+    city: str | None  # the prefecture-level city above (None for provinces, cities, 省直辖 units)
+    parent: str  # "" for the country
+    legacy: str  # the slug namespace of the first model: "city" or "district"
+
+
+def _classify(code: str, name: str, by_code: dict[str, str]) -> _Row | None:
+    prov = code[:2] + "0000"
+    muni = code[:2] in MUNICIPALITIES
+    if code.endswith("0000"):
+        return _Row("city" if muni else "province", code, name, None, None, "", "city" if muni else "province")
+    if code.endswith("00"):
+        return None if muni else _Row("city", code, name, prov, None, prov, "city")
+    prefecture = prov if muni else code[:4] + "00"
+    county_like = name.endswith(("县", "旗")) or (name.endswith("市") and not muni)
+    if prefecture not in by_code:  # 省直辖: directly under the province
+        level = "city" if name.endswith("市") else "county"
+        return _Row(level, code, name, prov, None, prov, "city" if name.endswith("市") else "district")
+    if muni:
+        level = "county" if county_like else "district"
+    else:
+        level = "district" if name.endswith("区") and not name.endswith("林区") else "county"
+        if not name.endswith(("区", "县", "旗", "市")):
+            level = "county"  # islands and other county-level units
+    legacy = "city" if name.endswith("市") else "district"
+    return _Row(level, code, name, None if muni else prov, prefecture, prefecture, legacy)
+
+
 class Places:
     """The table of jurisdictions, with lookups by name and code."""
 
     def __init__(self, rows: list[tuple[str, str]]) -> None:
         by_code = dict(rows)
-        raw: list[tuple[str, str, str, str | None, str | None]] = []  # level, code, name, province, city
-        for code, name in rows:
-            prov = code[:2] + "0000"
-            if code.endswith("0000"):
-                raw.append(("city" if code[:2] in MUNICIPALITIES else "province", code, name, None, None))
-            elif code.endswith("00"):
-                if code[:2] in MUNICIPALITIES:
-                    continue
-                raw.append(("city", code, name, prov, None))
-            else:
-                parent = code[:2] + "0000" if code[:2] in MUNICIPALITIES else code[:4] + "00"
-                parent_city = parent if parent in by_code else None
-                level = "city" if name.endswith("市") else "district"
-                raw.append((level, code, name, prov if code[:2] not in MUNICIPALITIES else None, parent_city))
+        raw = [r for r in (_classify(code, name, by_code) for code, name in rows) if r is not None]
         slugs = self._slugs(raw, by_code)
         self.by_code: dict[str, Place] = {}
-        for level, code, name, prov, city in raw:
-            slug = slugs[code]
-            self.by_code[code] = Place(
-                level=level, adcode=code, name=name, short=short_name(name), slug=slug,
+        for r in raw:
+            slug = slugs[r.code]
+            self.by_code[r.code] = Place(
+                level=r.level, adcode=r.code, name=r.name, short=short_name(r.name), slug=slug,
                 name_en=" ".join(part.capitalize() for part in slug.split("-")[:1]) or slug,
-                province=prov, city=city,
+                province=r.province, city=r.city, parent=r.parent,
             )
-        self.cities = [p for p in self.by_code.values() if p.level == "city"]
         self.provinces = [p for p in self.by_code.values() if p.level == "province"]
+        self.cities = [p for p in self.by_code.values() if p.level == "city"]
+        self.counties = [p for p in self.by_code.values() if p.level == "county"]
+        self.units = [p for p in self.by_code.values() if p.level in ("county", "district")]
         self.districts_of: dict[str, list[Place]] = defaultdict(list)
+        self.by_name: dict[str, list[Place]] = defaultdict(list)
         for place in self.by_code.values():
-            if place.city and place.level in ("district", "city"):
+            self.by_name[place.name].append(place)
+            if place.city and place.level in ("district", "county"):
                 self.districts_of[place.city].append(place)
 
     @staticmethod
-    def _slugs(raw: list[tuple[str, str, str, str | None, str | None]], by_code: dict[str, str]) -> dict[str, str]:
-        def namespace(level: str, city: str | None) -> str:
-            return f"district:{city}" if level == "district" else level
+    def _slugs(raw: list[_Row], by_code: dict[str, str]) -> dict[str, str]:
+        def legacy_ns(r: _Row) -> str:
+            return f"district:{r.city}" if r.legacy == "district" else r.legacy
 
-        base = {code: pinyin_slug(name) for _, code, name, _, _ in raw}
-        counts = Counter((namespace(level, city), base[code]) for level, code, _, _, city in raw)
+        base = {r.code: pinyin_slug(r.name) for r in raw}
+        counts = Counter((legacy_ns(r), base[r.code]) for r in raw)
         out: dict[str, str] = {}
-        for level, code, _, prov, city in raw:
-            slug = base[code]
-            if counts[(namespace(level, city), slug)] > 1 and prov:
-                slug = f"{slug}-{pinyin_slug(by_code.get(prov, ''))}"
-            out[code] = slug
-        seen = Counter((namespace(level, city), out[code]) for level, code, _, _, city in raw)
-        for level, code, _, _, city in raw:
-            if seen[(namespace(level, city), out[code])] > 1:
-                out[code] = f"{out[code]}-{code}"
+        for r in raw:
+            slug = base[r.code]
+            if counts[(legacy_ns(r), slug)] > 1 and r.province:
+                slug = f"{slug}-{pinyin_slug(by_code.get(r.province, ''))}"
+            out[r.code] = slug
+        seen = Counter((legacy_ns(r), out[r.code]) for r in raw)
+        for r in raw:
+            if seen[(legacy_ns(r), out[r.code])] > 1:
+                out[r.code] = f"{out[r.code]}-{r.code}"
+        # counties get IRIs of their own (id:county/{parent}/{slug}): unique inside that namespace too
+        county_ns = Counter((r.parent, out[r.code]) for r in raw if r.level == "county")
+        for r in raw:
+            if r.level == "county" and county_ns[(r.parent, out[r.code])] > 1:
+                out[r.code] = f"{out[r.code]}-{r.code}"
         return out
 
+    # -- the hierarchy ----------------------------------------------------------------------------
+    def parent(self, place: Place) -> Place | None:
+        """The unit directly above (the object of qg:within); None for the country."""
+        if place.parent is None or place.is_country:
+            return None
+        return self.by_code.get(place.parent, COUNTRY) if place.parent else COUNTRY
+
+    def lineage(self, place: Place) -> list[Place]:
+        """The place and every unit above it, up to the country.
+
+        >>> [p.name for p in places().lineage(places().by_code["340881"])]
+        ['桐城市', '安庆市', '安徽省', '全国']
+        """
+        out = [place]
+        while (above := self.parent(out[-1])) is not None:
+            out.append(above)
+        return out
+
+    def city_of(self, place: Place) -> Place | None:
+        """The prefecture-level city (qg:City) a place is or lies in; None above cities, for the
+        unknown place and for counties directly under a province.
+
+        >>> places().city_of(places().by_code["340881"]).name, places().city_of(places().by_code["310101"]).name
+        ('安庆市', '上海市')
+        """
+        if place.level == "city":
+            return place
+        if place.level in ("county", "district") and place.city:
+            return self.by_code.get(place.city)
+        return None
+
     def parent_city(self, place: Place) -> Place | None:
-        """The city a district (or county-level city) belongs to."""
+        """The city a district or county belongs to (None for everything else)."""
         return self.by_code.get(place.city) if place.city else None
 
     def province_of(self, place: Place) -> Place | None:
         """The province of a place (None for municipalities and their districts)."""
         return self.by_code.get(place.province) if place.province else None
 
+    def contains(self, outer: Place, inner: Place) -> bool:
+        """True when ``inner`` is ``outer`` or lies in it."""
+        return outer.is_country or outer in self.lineage(inner)
+
+    # -- lookups ------------------------------------------------------------------------------------
     def districts(self, city: Place) -> list[Place]:
-        """Districts, counties and county-level cities of a city."""
+        """Districts and counties (county-level cities included) of a city."""
         return self.districts_of.get(city.adcode, [])
 
     def district_named(self, city: Place, name: str) -> Place | None:
-        """The district of ``city`` whose full name is ``name``."""
+        """The district or county of ``city`` whose full name is ``name``."""
         return next((d for d in self.districts(city) if d.name == name), None)
 
     @property
     def district_names(self) -> frozenset[str]:
-        """Full names of every district and county (for detecting district headings)."""
+        """Full names of every district and county of a city (for detecting district headings)."""
         return _district_names(self)
 
 
 @lru_cache(maxsize=1)
 def _district_names(places: Places) -> frozenset[str]:
-    return frozenset(p.name for p in places.by_code.values() if p.city and p.name.endswith(("区", "县", "市")))
+    return frozenset(p.name for p in places.units if p.city)
 
 
 @lru_cache(maxsize=1)
@@ -200,83 +293,8 @@ def places() -> Places:
     return Places(_read_table())
 
 
-def _city_patterns(table: Places) -> list[tuple[str, Place]]:
-    pats: list[tuple[str, Place]] = []
-    for place in table.cities:
-        pats.append((place.name, place))
-        # short names only for prefecture-level cities and municipalities: county-level ones
-        # (东方, 开平) are too often ordinary words.
-        if place.city is None and len(place.short) >= 2 and place.short != place.name:
-            pats.append((place.short, place))
-    return sorted(pats, key=lambda item: -len(item[0]))
+def find_jurisdiction(text: str) -> Place:
+    """The issuing unit of a document (loaders/jurisdiction.py; kept here for existing callers)."""
+    from loaders.jurisdiction import find_jurisdiction as find
 
-
-@lru_cache(maxsize=1)
-def _city_regex() -> tuple[re.Pattern[str], dict[str, list[Place]]]:
-    pats = _city_patterns(places())
-    lookup: dict[str, list[Place]] = defaultdict(list)
-    for name, place in pats:
-        lookup[name].append(place)
-    return re.compile("|".join(re.escape(n) for n, _ in pats)), lookup
-
-
-def city_mentions(text: str) -> list[tuple[int, Place]]:
-    """Every city named in ``text`` (full name, or short name of a prefecture-level city)."""
-    regex, lookup = _city_regex()
-    out = []
-    for match in regex.finditer(text):
-        if text[match.end(): match.end() + 1] in ("区", "县") or text[match.end(): match.end() + 2] == "新区":
-            continue  # 朝阳区 of Beijing is not 朝阳市, 大同区 of Daqing not 大同市
-        candidates = lookup[match.group(0)]
-        if len(candidates) == 1:
-            out.append((match.start(), candidates[0]))
-    return out
-
-
-def _titled_province(text: str, *, lines: int = 1) -> Place | None:
-    """A province named in the title (the first line) when no city is: the document is provincial.
-
-    >>> _titled_province("山东省2023年“质量月”活动方案\\n1.举办启动仪式。(济南市市场监管局)").name
-    '山东省'
-    >>> _titled_province("2022年济南市“质量月”活动通知\\n山东省…") is None
-    True
-    """
-    title = "\n".join([line for line in text.splitlines() if line.strip()][:lines])
-    if city_mentions(title):
-        return None
-    named = [p for p in places().provinces if p.name in title]
-    return max(named, key=lambda p: len(p.name)) if named else None
-
-
-def find_jurisdiction(text: str, *, head_chars: int = 300, tail_chars: int = 300) -> Place:
-    """The plan's jurisdiction from its (simplified) text: a city, else a province, else the country.
-
-    A city named in the head (title, first lines) or the tail (落款, issuer) scores three times,
-    any other mention once; the best-scoring city wins. Without a city in the head or tail, a
-    province named in the head makes the document provincial; 全国 in the head, national.
-    """
-    head, tail = text[:head_chars], text[-tail_chars:]
-    titled = _titled_province(text)
-    if titled is not None:
-        return titled
-    scores: Counter[str] = Counter()
-    first: dict[str, int] = {}
-    for pos, place in city_mentions(text):
-        weight = 3 if pos < head_chars or pos >= len(text) - tail_chars else 1
-        scores[place.adcode] += weight
-        first.setdefault(place.adcode, pos)
-    table = places()
-    strong = [code for code, score in scores.items() if score >= 3]
-    if strong:
-        best = max(strong, key=lambda code: (scores[code], -first[code]))
-        return table.by_code[best]
-    for region in (head, tail):
-        for prov in sorted(table.provinces, key=lambda p: -len(p.name)):
-            if prov.name in region:
-                return prov
-    if "全国" in head or "国家市场监督管理总局" in text:
-        return COUNTRY
-    if scores:
-        best = max(scores, key=lambda code: (scores[code], -first[code]))
-        return table.by_code[best]
-    return COUNTRY
+    return find(text)

@@ -55,22 +55,31 @@ class Entities:
     graph: Graph = field(default_factory=Graph)
 
     def place(self, place: Place) -> URIRef:
-        """Describe a jurisdiction; return its IRI."""
+        """Describe a jurisdiction and every unit above it (qg:within, up to the country); return its IRI.
+
+        A county or district also gets qg:city and qg:jurisdiction: the prefecture-level city it lies in.
+        """
         iri = place_iri(place, self.base)
         g = self.graph
-        cls = {"country": QG.Country, "province": QG.Province, "city": QG.City, "district": QG.District}[place.level]
+        if (iri, RDF.type, QG.Jurisdiction) in g:
+            return iri
+        cls = {"country": QG.Country, "province": QG.Province, "city": QG.City, "county": QG.County,
+               "district": QG.District, "unknown": QG.Jurisdiction}[place.level]
         g.add((iri, RDF.type, cls))
         g.add((iri, RDF.type, QG.Jurisdiction))
         g.add((iri, SKOS.prefLabel, Literal(place.name, lang=ZH)))
         g.add((iri, RDFS.label, Literal(place.name_en, lang=EN)))
         if place.adcode:
             g.add((iri, QG.adcode, Literal(place.adcode)))
-        parent = places().parent_city(place) if place.level in ("district", "city") else None
-        if parent is not None:
-            parent_iri = self.place(parent)
-            g.add((iri, QG.city if place.level == "district" else QG.jurisdiction, parent_iri))
-            if place.level == "district":
-                g.add((iri, QG.jurisdiction, parent_iri))
+        table = places()
+        city = table.city_of(place) if place.level in ("county", "district") else None
+        if city is not None:
+            city_iri = self.place(city)
+            g.add((iri, QG.city, city_iri))
+            g.add((iri, QG.jurisdiction, city_iri))
+        above = table.parent(place)
+        if above is not None:
+            g.add((iri, QG.within, self.place(above)))
         return iri
 
     def year(self, value: int) -> URIRef:
@@ -132,13 +141,18 @@ class Entities:
 
 
 def place_iri(place: Place, base: str) -> URIRef:
-    """The IRI of a jurisdiction."""
+    """The IRI of a jurisdiction (the unknown place included)."""
     if place.level == "country":
         return iris.country(base)
+    if place.level == "unknown":
+        return iris.unknown_place(base)
     if place.level == "province":
         return iris.province(place.slug, base)
     if place.level == "city":
         return iris.city(place.slug, base)
+    if place.level == "county":
+        above = places().parent(place)
+        return iris.county(above.slug if above is not None else "cn", place.slug, base)
     parent = places().parent_city(place)
     return iris.district(parent.slug if parent else "cn", place.slug, base)
 

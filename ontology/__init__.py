@@ -27,6 +27,7 @@ class QG(DefinedNamespace):
     Country: URIRef
     Province: URIRef
     City: URIRef
+    County: URIRef
     District: URIRef
     Agency: URIRef
     Activity: URIRef
@@ -46,6 +47,7 @@ class QG(DefinedNamespace):
     plan: URIRef
     jurisdiction: URIRef
     city: URIRef
+    within: URIRef
     year: URIRef
     leadAgency: URIRef
     supportAgency: URIRef
