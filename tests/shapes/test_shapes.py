@@ -192,3 +192,24 @@ def test_validation_report_is_frozen_and_has_text() -> None:
     assert "Constraint Violation" in report.text
     with pytest.raises(FrozenInstanceError):
         report.conforms = True  # type: ignore[misc]
+
+
+def test_validate_graph_county_plan_needs_its_city() -> None:
+    # a county within a city: its plans carry qg:city like a district's (DESIGN: qg:city is required
+    # on plans and activities of a city, county or district)
+    graph = load(EXAMPLES / "08-valid-county-plan.ttl")
+    qg = Namespace("https://w3id.org/qgkg/ontology#")
+    plan = URIRef(DEFAULT_BASE + "plan/tongcheng-2018-report")
+    graph.remove((plan, qg.city, None))
+    assert failing(validate_graph(graph)) == {(str(QGS["Plan-city"]), str(qg.city))}
+
+
+def test_validate_graph_county_under_a_province_has_no_city() -> None:
+    # 定安县 lies directly in its province: no qg:city is wanted
+    text = (EXAMPLES / "08-valid-county-plan.ttl").read_text(encoding="utf-8")
+    text = text.replace("qg:within <city/anqing> .", "qg:within <province/anhui> .")
+    graph = Graph().parse(data=text, format="turtle")
+    qg = Namespace("https://w3id.org/qgkg/ontology#")
+    for subject in list(graph.subjects(qg.city, None)):
+        graph.remove((subject, qg.city, None))
+    assert validate_graph(graph).conforms
