@@ -172,8 +172,10 @@ def report_mentions(body: str) -> list[Mention]:
         first = first[date.end():]
     stop = _REPORT_STOP.search(first)
     clause = first[: stop.start()] if stop else first
+    from loaders.mentions import split_names  # local: mentions imports this module's neighbours
+
     out = []
-    for name in _REPORT_SPLIT.split(clause):
+    for name in split_names(clause):
         name = name.strip()
         if len(name) >= 3 and name.endswith(ORG_SUFFIXES):
             out.append(Mention(name, "lead", body.find(name)))

@@ -11,11 +11,12 @@ a document with no structure a strategy recognises still yields the activities i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from loaders import extract
-from loaders.mentions import clause_mentions_of, dedupe, field_mentions
+from loaders.mentions import clause_mentions, clause_mentions_of, dedupe, field_mentions
 from loaders.prose import has_activity, segment_prose
 from loaders.segment import (
     Mention,
@@ -51,8 +52,9 @@ def own_mentions(seg: Segment) -> list[Mention]:
 
 
 def report_mentions(seg: Segment) -> list[Mention]:
-    """A district report's event: the subject of its first dated sentence."""
-    return extract.report_mentions(extract.event_paragraph(seg.text[len(seg.title or ""):]))
+    """A district report's event: the subject (and role phrases) of its first dated sentence."""
+    event = extract.event_paragraph(seg.text[len(seg.title or ""):])
+    return extract.report_mentions(event) or clause_mentions(re.split(r"(?<=[。；;！？])", event, maxsplit=1)[0])
 
 
 @dataclass(frozen=True)

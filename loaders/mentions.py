@@ -26,6 +26,7 @@ _DATE_LEAD = re.compile(
     r"^(?:\d{4}年)?(?:\d{1,2}月(?:\d{1,2}日)?(?:[上中下]旬)?(?:至\d{1,2}月?\d{1,2}日)?|\d{1,2}日)"
     r"(?:[上下]午|晚上|起|期间|以来)?[，,]?")
 _SPLIT_LIST = re.compile(r"[、，,；;]")
+_ATTENDS = re.compile(r"^[^，,。；;]{0,4}?(?:出席|参加|讲话|致辞|介绍|表示|说|指出|强调|提醒|接受|宣布|颁奖)")
 _COUNT_TAIL = re.compile(r"等?[0-9一二三四五六七八九十百余多]*个?(?:部门|单位|成员单位|机构|部委|企业)$|等$")
 
 
@@ -67,6 +68,11 @@ def strip_lead_in(clause: str) -> str:
         match = _DATE_LEAD.match(text)
         if match and match.end() > 0:
             text, changed = text[match.end():].lstrip("，, "), True
+        clause = cues().starts_with("lead_in_clauses", text)
+        comma = re.search(r"[，,]", text)
+        if clause and comma and comma.start() <= 40 and len(text) > comma.end() + 2:
+            text, changed = text[comma.end():], True
+            continue
         word = cues().starts_with("lead_ins", text)
         if word and len(text) > len(word) + 2:
             rest = text[len(word):]
@@ -110,8 +116,11 @@ def _split_and(piece: str) -> list[str]:
     return out
 
 
-def subject_mentions(clause: str, *, offset: int = 0) -> list[Mention]:
+def subject_mentions(clause: str, *, offset: int = 0, people: bool = False) -> list[Mention]:
     """The bodies that are the subject of a clause (its leads), or of its support verb.
+
+    With ``people``, a body acting through its staff (县质监局执法人员深入…) is a subject too, unless
+    they only attend or speak (市政府分管副市长出席并讲话).
 
     >>> [m.surface for m in subject_mentions("9月6日，区市场监管局会同区经济和信息化局召开大会")]
     ['区市场监管局', '区经济和信息化局']
@@ -121,10 +130,17 @@ def subject_mentions(clause: str, *, offset: int = 0) -> list[Mention]:
     if not match:
         return []
     rest = body[match.end():]
-    role = "support" if re.match(rf"(?:{cues().role_verb_pattern})", rest) and \
-        cues().role_of_verb(_verb_at(rest)) == "support" else "lead"
+    person = cues().starts_with("person_words", rest)
+    if rest[:1] in "的之" or (person and (not people or _ATTENDS.match(rest[len(person):]))):
+        return []  # 市政府分管副市长出席: the body's people, not the body acting
+    role = "support" if cues().role_of_verb(_verb_at(rest)) == "support" else "lead"
     start = offset + clause.find(body)
-    return [Mention(name, role, start) for name in split_names(match.group("names"))]
+    names = split_names(match.group("names"))
+    name = _name_pattern()
+    partners = re.match(rf"^(?:将|还将|也将|还|也)?(?:联合|会同|协同|携手)({name}(?:[、和及与]{name})*)", rest)
+    if partners and role == "lead":
+        names += split_names(partners.group(1))
+    return [Mention(name, role, start) for name in names]
 
 
 def _verb_at(text: str) -> str:
@@ -169,10 +185,10 @@ def dedupe(mentions: list[Mention]) -> list[Mention]:
     return out
 
 
-def clause_mentions(text: str) -> list[Mention]:
+def clause_mentions(text: str, *, people: bool = False) -> list[Mention]:
     """Leads and supporters of one clause: its role phrases (由X牵头, X配合), else its subject."""
     roles = role_mentions(text)
-    return roles if any(m.role == "lead" for m in roles) else subject_mentions(text) + roles
+    return roles if any(m.role == "lead" for m in roles) else subject_mentions(text, people=people) + roles
 
 
 def clause_mentions_of(text: str) -> list[Mention]:

@@ -25,6 +25,7 @@ _CLAUSES = re.compile(r"[；;]+")
 _DAY = re.compile(r"\d{1,2}月\d{1,2}日|\d{1,2}月[上中下]旬|当天|当日|次日")
 _EVENT_VERB = re.compile(r"举行|举办|开展|召开|组织|走进|来到|深入|启动|开幕")
 _QUOTED = re.compile(r"“([^”]{2,30})”")
+_QUOTED_RUN = re.compile(r"\s*(?:“[^”]{2,30}”[、，,和及与]?){2,}")
 _REPORTING = re.compile(r"表示|介绍|说|指出|提醒|强调|认为")
 _AGENCY_PREDICATE = re.compile(r"^(?:将于?[^，,。；;]{0,12}?|还将|也将|还|也|分别|同步|共同|先后|陆续)?"
                                r"(?:联合|会同|组织|开展|举办|召开|发布|推动|推进|制作|走进|深入|实施|启动|评选|"
@@ -87,29 +88,38 @@ def _other(span: Span, kind: str) -> Segment:
 
 
 # -- lists -------------------------------------------------------------------------------------
+def _opener(text: str, key: str) -> tuple[int, str] | None:
+    """The first list opener of ``key`` in ``text`` (position, word), or None."""
+    found = None
+    for word in sorted(cues().words(key), key=len, reverse=True):
+        at = text.find(word)
+        if at >= 0 and (found is None or at < found[0]):
+            found = (at, word)
+    return found
+
+
 def list_items(span: Span) -> list[Span] | None:
-    """The items of a list of activities in a sentence, after an opener (包括…), or None."""
-    opener = None
-    for word in sorted(cues().words("list_openers"), key=len, reverse=True):
-        at = span.text.find(word)
-        if at >= 0 and (opener is None or at < opener[0]):
-            opener = (at, word)
-    if opener is None:
-        return None
-    begin = opener[0] + len(opener[1])
-    while begin < len(span.text) and span.text[begin] in "：:，, ":
-        begin += 1
-    body = Span(span.start + begin, span.end, span.text[begin:])
-    items = clauses(body)
-    if len(items) < 2:
-        quoted = list(_QUOTED.finditer(body.text))
-        if len(quoted) >= 2:
-            items = [Span(body.start + q.start(), body.start + q.end(), q.group(0)) for q in quoted]
-        else:
+    """The items of a list of activities in a sentence, or None: after 包括 (；-clauses or
+    verb phrases joined by 、), or a run of quoted names after 开展 (“A”、“B”和“C”等活动)."""
+    strong = _opener(span.text, "list_openers")
+    if strong is not None:
+        begin = strong[0] + len(strong[1])
+        while begin < len(span.text) and span.text[begin] in "：:，, ":
+            begin += 1
+        body = Span(span.start + begin, span.end, span.text[begin:])
+        items = clauses(body)
+        if len(items) < 2:
             items = _verb_phrases(body)
-    items = [_trim_count(i) for i in items]
-    return items if len(items) >= 2 and sum(has_activity(i.text) or i.text.startswith("“") for i in items) >= 2 \
-        else None
+        items = [_trim_count(i) for i in items]
+        if len(items) >= 2 and sum(has_activity(i.text) for i in items) >= 2:
+            return items
+    weak = _opener(span.text, "quoted_list_openers")
+    if weak is not None:
+        run = _QUOTED_RUN.match(span.text, weak[0] + len(weak[1]))
+        if run:
+            return [Span(span.start + q.start(), span.start + q.end(), q.group(0))
+                    for q in _QUOTED.finditer(span.text, run.start(), run.end())]
+    return None
 
 
 def _verb_phrases(body: Span) -> list[Span]:
@@ -193,7 +203,8 @@ def topic_head(text: str) -> tuple[str, str] | None:
             c = cues()
             if kind == "comma" and (c.starts_with("lead_ins", head) or c.starts_with("background", head)
                                     or re.search(r"\d|今年|我市|全市|全县|期间|为|按照|根据|围绕|通过|近年|"
-                                                 r"记者|据|的|了|是|在", head) or subject_mentions(head)):
+                                                 r"记者|据|的|了|是|在|[上中后时前里]$", head)
+                                    or subject_mentions(head)):
                 return None
             return kind, head
     return None
@@ -209,7 +220,7 @@ def read_topic(line: Line, kind: str, topic: str) -> list[Segment]:
     if kind == "area" or (len(items) >= 2 and all(has_activity(i.text) for i in items)):
         return [_activity(i, mentions=clause_mentions(i.text), section=topic) for i in items]
     mentions: list[Mention] = []
-    for sentence in sentences(line):
+    for sentence in sentences(Line(rest.start, rest.end, rest.text)):
         mentions.extend(clause_mentions(sentence.text))
     title = topic if kind == "comma" else None
     if kind == "dash":
@@ -228,7 +239,7 @@ def read_sentence(span: Span) -> list[Segment]:
     if led:
         return [_activity(piece, mentions=mentions) for piece, mentions in led]
     if is_event(span):
-        return [_activity(span, title=event_title(span.text), mentions=clause_mentions(span.text))]
+        return [_activity(span, title=event_title(span.text), mentions=clause_mentions(span.text, people=True))]
     kind = "summary" if cues().count.search(span.text) else "text"
     return [_other(span, kind)]
 
