@@ -105,8 +105,8 @@ class _Evidence:
 def _evidence(found: list[Mention]) -> dict[Place, _Evidence]:
     out: dict[Place, _Evidence] = {}
     for m in found:
-        if m.zone == "spam":
-            continue
+        if m.zone == "spam" or (m.zone == "body" and m.located and not m.agency):
+            continue  # a gambling line's 澳门, a place where an event was held
         ev = out.setdefault(m.place, _Evidence(first=m.start))
         if m.unit:
             ev.units.add(m.unit)
@@ -155,11 +155,11 @@ def _resolve_cached(text: str) -> Finding:
     if masked:
         note = f"place name masked in the text ({masked[0]}): jurisdiction unknown"
         return Finding(UNKNOWN, note, tuple(found), voice)
+    if national > local or (titled_national and not voice):
+        return Finding(COUNTRY, None, tuple(found), voice)
     place = _body_issuer(ev, voice)
     if place is not None:
         return Finding(place, None, tuple(found), voice)
-    if titled_national or national > local:
-        return Finding(COUNTRY, None, tuple(found), voice)
     top = "".join(text[s:e] for s, e, zone in zones(text) if zone in ("title", "head", "spam"))
     return Finding(UNKNOWN, _unknown_note(text, top, counts, ambiguous), tuple(found), voice)
 

@@ -34,6 +34,7 @@ class Mention:
     agency: bool = False  # the prefix of a body's name (芙蓉区市场监管局)
     unit: str | None = None  # the unit word of the name as written (区 for 罗江区, the table's 罗江县)
     chained: bool = False  # another name follows at once (长沙市 in 长沙市芙蓉区)
+    located: bool = False  # named as where something happens (在天元区…, 走进岳塘区…)
 
 
 # -- cue words ------------------------------------------------------------------------------------
@@ -233,18 +234,20 @@ def _scan(text: str, table: Places) -> list[_Raw]:
                         raw.candidates, raw.prefixed = inside, True
                 out.append(raw)
                 i = raw.end
-                if len(candidates) == 1 and candidates[0].level == "city":
-                    i = _unit_short_after(text, i, candidates[0], table, out)
+                if len(raw.candidates) == 1 and raw.candidates[0].level in ("city", "province") and not any(
+                        text.startswith(a[0], i) for a in index.get(text[i: i + 1], ())):
+                    i = _unit_short_after(text, i, raw.candidates[0], table, out)
                 break
         else:
             i += 1
     return out
 
 
-def _unit_short_after(text: str, i: int, city: Place, table: Places, out: list[_Raw]) -> int:
-    for unit in sorted(table.districts(city), key=lambda u: -len(u.short)):
-        if len(unit.short) >= 2 and unit.short != unit.name and text.startswith(unit.short, i) \
-                and not text.startswith(unit.name, i):
+def _unit_short_after(text: str, i: int, above: Place, table: Places, out: list[_Raw]) -> int:
+    """A county or district named by its short name right after its city or province (绍兴柯桥,
+    山东平邑)."""
+    for unit in table.units_by_short(above):
+        if text.startswith(unit.short, i) and not text.startswith(unit.name, i):
             out.append(_Raw(i, i + len(unit.short), (unit,), prefixed=True))
             return i + len(unit.short)
     return i
@@ -286,11 +289,14 @@ def _names(text: str) -> tuple[tuple[Mention, ...], tuple[_Raw, ...]]:
     body_re = regexes()["body"]
     resolved, ambiguous = _resolve(_scan(text, table), table)
     starts = {raw.start for raw, _ in resolved}
+    locations = cues().words("location_words")
     out, z = [], 0
     for raw, place in resolved:
         while z < len(spans) - 1 and spans[z][1] < raw.start:
             z += 1
         chained = raw.end in starts  # 长沙市芙蓉区…: the body belongs to the last name
         agency = not chained and bool(body_re.match(text, raw.end))
-        out.append(Mention(place, raw.start, raw.end, spans[z][2], agency, raw.unit or unit_word(place), chained))
+        located = text[:raw.start].endswith(locations)
+        out.append(Mention(place, raw.start, raw.end, spans[z][2], agency, raw.unit or unit_word(place), chained,
+                           located))
     return tuple(out), tuple(ambiguous)

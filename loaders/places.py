@@ -272,6 +272,11 @@ class Places:
         """Districts and counties (county-level cities included) of a city."""
         return self.districts_of.get(city.adcode, [])
 
+    def units_by_short(self, above: Place) -> list[Place]:
+        """The counties and districts of a city or province with a short name of their own (柯桥 for
+        柯桥区), longest short name first."""
+        return _units_by_short(self, above.adcode)
+
     def district_named(self, city: Place, name: str) -> Place | None:
         """The district or county of ``city`` whose full name is ``name``."""
         return next((d for d in self.districts(city) if d.name == name), None)
@@ -285,6 +290,12 @@ class Places:
 @lru_cache(maxsize=1)
 def _district_names(places: Places) -> frozenset[str]:
     return frozenset(p.name for p in places.units if p.city)
+
+
+@lru_cache(maxsize=512)
+def _units_by_short(table: Places, code: str) -> list[Place]:
+    units = [u for u in table.units if code in (u.city, u.province) and u.short != u.name and len(u.short) >= 2]
+    return sorted(units, key=lambda u: -len(u.short))
 
 
 @lru_cache(maxsize=1)

@@ -187,6 +187,21 @@ SHORT_NAMES = """临沂平邑开展“质量月”活动
 """
 
 
+PROVINCE_SHORT_COUNTY = """浙江德清开展“质量月”系列活动
+来源：县融媒体中心
+9月5日，县市场监管局联合县教育局开展质量进校园活动，全县20余所学校参加。
+"""
+
+NATIONAL_ROUNDUP = """各地多形式开展“质量月”活动
+来源：市场监管总局网站
+9月以来，北京市市场监管局举办质量论坛，上海市市场监管局开展质量开放日，广东省市场监管局组织质量培训。市场监管总局有关负责人表示，国家认监委、国家标准委将继续推进相关工作。
+"""
+
+CITY_VOICE_VENUE_ONLY = """我市“质量月”启动仪式在醴陵举行
+9月3日，市质量强市工作领导小组办公室在醴陵市举行全市“质量月”启动仪式，市市场监管局、市教育局参加，全市共安排活动30余项。
+"""
+
+
 @pytest.mark.parametrize(("text", "place", "city", "level"), [
     (COUNTY_SITE, "青川县", "广元市", "county"),
     (COUNTY_CITY, "福鼎市", "宁德市", "county"),
@@ -199,10 +214,12 @@ SHORT_NAMES = """临沂平邑开展“质量月”活动
     (PROVINCE_CITY, "仙桃市", "仙桃市", "city"),
     (CITY_PAGE_COUNTY_NEWS, "武功县", "咸阳市", "county"),
     (SHORT_NAMES, "平邑县", "临沂市", "county"),
+    (PROVINCE_SHORT_COUNTY, "德清县", "湖州市", "county"),
+    (NATIONAL_ROUNDUP, "全国", None, "country"),
 ], ids=["county-named-in-site-and-footer", "county-level-city", "district-with-its-city",
         "city-news-event-in-a-district", "city-roundup-of-its-districts", "province", "national",
         "ambiguous-district-resolved-by-city", "city-under-a-province", "city-page-county-news",
-        "county-short-name-after-city"])
+        "county-short-name-after-city", "county-short-name-after-province", "national-roundup-of-places"])
 def test_resolve_jurisdiction(text: str, place: str, city: str | None, level: str) -> None:
     found = resolve_jurisdiction(text)
     assert (found.place.name, found.place.level) == (place, level)
@@ -214,7 +231,8 @@ def test_resolve_jurisdiction(text: str, place: str, city: str | None, level: st
     (MASKED, "masked in the text (xx县)"),
     (SPAM_NAME, "spam where the name was"),
     (AMBIGUOUS, "ambiguous place name 朝阳区"),
-], ids=["masked-county", "name-replaced-by-spam", "ambiguous-district"])
+    (CITY_VOICE_VENUE_ONLY, "local bodies (市…) but no place named"),
+], ids=["masked-county", "name-replaced-by-spam", "ambiguous-district", "city-voice-venue-only"])
 def test_resolve_jurisdiction_unknown_place(text: str, reason: str) -> None:
     found = resolve_jurisdiction(text)
     assert found.place == UNKNOWN and found.city is None
