@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from importlib.resources import files
 
-from loaders.segment import _ENUM, _ITEM, _SUB, Mention, Segment, dept_name, item_number, split_lines
+from loaders.segment import _DAMAGED_SUB, _ENUM, _ITEM, _SUB, Mention, Segment, dept_name, item_number, split_lines
 
 ORG_SUFFIXES = ("办公室", "委员会", "领导小组", "小组", "总局", "总署", "局", "委", "部", "会", "协会", "联合会",
                 "中心", "院", "所", "厅", "署", "集团", "政府", "机构", "组织", "单位", "公司", "部门", "团",
@@ -48,7 +48,7 @@ TITLE_MAX = 40  # a first sentence longer than this is cut at its first comma (g
 
 def strip_marker(text: str) -> str:
     """The text without its leading marker (``1.``, ``(一)``, ``一是``)."""
-    for regex in (_ITEM, _SUB):
+    for regex in (_ITEM, _SUB, _DAMAGED_SUB):
         match = regex.match(text)
         if match:
             return text[match.end():]

@@ -27,7 +27,8 @@ _DATE_LEAD = re.compile(
     r"(?:[上下]午|晚上|起|期间|以来)?[，,]?")
 _SPLIT_LIST = re.compile(r"[、，,；;]")
 _ATTENDS = re.compile(r"^[^，,。；;]{0,4}?(?:出席|参加|讲话|致辞|介绍|表示|说|指出|强调|提醒|接受|宣布|颁奖)")
-_COUNT_TAIL = re.compile(r"等?[0-9一二三四五六七八九十百余多]*个?(?:部门|单位|成员单位|机构|部委|企业)$|等$")
+_COUNT_TAIL = re.compile(r"(?:等[0-9一二三四五六七八九十百余多]*个?|[0-9一二三四五六七八九十百余多]+个?)"
+                         r"(?:部门|单位|成员单位|机构|部委|企业)$|等$")
 
 
 @lru_cache(maxsize=1)
@@ -36,7 +37,7 @@ def _name_pattern() -> str:
     stop = "|".join(re.escape(s) for s in sorted(_STOP, key=len, reverse=True))
     char = rf"(?:{_PAREN}|(?!{stop})[\u4e00-\u9fffA-Za-z])"
     verbs = "|".join(re.escape(v) for v in sorted(cues().words("not_name_starts"), key=len, reverse=True))
-    return rf"(?!{verbs}){char}{{1,24}}(?:{cues().org_suffix})(?![门员])"
+    return rf"(?!{verbs}){char}{{1,24}}(?:{cues().org_suffix})(?![门员托])"
 
 
 @lru_cache(maxsize=1)

@@ -27,6 +27,9 @@ _ITEM = re.compile(
     r"^" + _DAMAGE + r"([0-9０-９]{1,4})\s*(?:[、．]|\.(?![0-9０-９]))\s*|^[（(]([0-9０-９]{1,4})[）)]\s*"
 )
 _SUB = re.compile(r"^[（(]([一二三四五六七八九十]{1,3})[）)]\s*")
+# A (一) marker damaged by GBK offset mojibake: a replacement character within its first three
+# characters, then the closing parenthesis (。ㄈ�）, 。�六）).
+_DAMAGED_SUB = re.compile(r"^[^\s]{0,2}\ufffd[^\s（(]{0,2}[）)]\s*(?=[\u4e00-\u9fff])")
 _TOP = re.compile(r"^([一二三四五六七八九十]{1,3})、\s*")
 _ENUM = re.compile(r"([一二三四五六七八九十]{1,3})是")
 _DEPT = re.compile(r"^([\u4e00-\u9fff]{2,16}?)[：:]\s*(?=\S)")
@@ -250,6 +253,7 @@ def _first_pass(lines: list[Line], *, subs_are_activities: bool) -> list[tuple[_
             blocks.append((_Block(roles[index], [line]), zone))
             continue
         top, sub, number = _TOP.match(text) or _damaged_heading(text), _SUB.match(text), item_number(text)
+        damaged_sub = sub is None and subs_are_activities and _DAMAGED_SUB.match(text) is not None
         keyword_zone = zone_of_line(text)
         current = blocks[-1][0] if blocks else None
         if top:
@@ -261,6 +265,8 @@ def _first_pass(lines: list[Line], *, subs_are_activities: bool) -> list[tuple[_
         elif sub and zone in _ACTIVE:
             kind = "activity" if subs_are_activities else "section"
             blocks.append((_Block(kind, [line], numeral=numeral_value(sub.group(1))), zone))
+        elif damaged_sub and zone in _ACTIVE:
+            blocks.append((_Block("activity", [line]), zone))
         elif number is not None and zone in _ACTIVE and not subs_are_activities:
             blocks.append((_Block("activity", [line], number=number), zone))
         elif current is not None and current.kind in _JOINABLE and not current.closed() and zone in _JOIN_ZONES:
@@ -369,14 +375,24 @@ def segment_chinese_sections(text: str) -> list[Segment]:
     has_activity_zone = any(z == "activities" for _, z in blocks)
     segments: list[Segment] = []
     section: str | None = None
+    previous: int | None = None
     for block, zone in blocks:
         if block.kind == "heading":
             section = None
         if block.kind == "activity":
             if has_activity_zone and zone != "activities":
                 block.kind = "section"  # (一) paragraphs outside the activity zone (guess: headings)
-            else:
-                block.marker = f"({numeral_text(block.numeral or 0)})"
+            elif block.numeral is not None:
+                block.marker = f"({numeral_text(block.numeral)})"
+            if block.kind == "activity" and block.numeral is None:  # a marker lost to mojibake: its numeral by order
+                block.numeral = (previous or 0) + 1
+                block.marker = f"({numeral_text(block.numeral)})"
+                block.note = f"item marker damaged: recovered {block.marker} by order"
+            previous = block.numeral
+        elif block.kind == "orphan" and segments and segments[-1].kind == "activity" \
+                and is_field_line(block.lines[0].text):
+            segments[-1] = _with_lines(segments[-1], block.lines)  # 时间：/地点：/牵头单位： lines of the item
+            continue
         elif block.kind == "orphan":
             block.kind = "preamble" if zone == "start" else "section-intro"
         seg = _segment(block, section)
@@ -384,6 +400,21 @@ def segment_chinese_sections(text: str) -> list[Segment]:
             section = seg.text
         segments.append(seg)
     return segments
+
+
+def is_field_line(text: str) -> bool:
+    """True for a line that starts with a field label (活动时间：, 牵头单位：)."""
+    from loaders.cues import cues  # local: the cue words are only needed by the field layouts
+
+    match = cues().field_pattern.match(text)
+    return match is not None
+
+
+def _with_lines(seg: Segment, lines: list[Line]) -> Segment:
+    """An item with the field lines that follow it, one per line."""
+    parts = seg.parts + tuple((line.start, line.end, "\n") for line in lines)
+    text = seg.text + "".join("\n" + line.text for line in lines)
+    return replace(seg, text=text, end=lines[-1].end, parts=parts)
 
 
 def segment_enumeration(text: str) -> list[Segment]:
