@@ -68,12 +68,13 @@ def voice_counts(text: str, named: list[tuple[int, int]]) -> Counter[str]:
             i += 1
             continue
         unit = units.get(word)
-        after, end = blank[i + len(word):], i + len(word)
-        if blank[:i].endswith(own) and not after.startswith(stops):
+        end = i + len(word)
+        after = blank[end: end + 8]  # enough for every stop word
+        if blank.endswith(own, 0, i) and not after.startswith(stops):
             counts[unit or word] += 1
             i = end
             continue
-        if blank[:i].endswith(blockers) or (after.startswith(stops) and not after.startswith(allowed)):
+        if blank.endswith(blockers, 0, i) or (after.startswith(stops) and not after.startswith(allowed)):
             i += 1
             continue
         body = body_re.match(blank, end)

@@ -105,7 +105,11 @@ def _head_lines(filled: list[tuple[int, str]]) -> tuple[list[int], int | None]:
         top.append((i, line))
 
     def navigation(line: str) -> bool:
-        return any(m in line for m in c.words("navigation_marks")) and not line.startswith(c.words("title_labels"))
+        if line.startswith(c.words("title_labels")):
+            return False
+        tokens = line.split()
+        menu = len(tokens) >= 3 and all(len(t) <= c.number("menu_item_chars") for t in tokens)
+        return menu or any(m in line for m in c.words("navigation_marks"))
 
     titles = [k for k, (_, line) in enumerate(top) if not navigation(line)]
     for words in (c.words("headline_words"), c.words("title_words")):
@@ -171,7 +175,8 @@ def _aliases() -> dict[str, list[_Alias]]:
             became.setdefault(alias, []).append(place)
     shorts: dict[str, list[Place]] = {}
     for place in [*table.provinces, *table.cities]:
-        if place.short != place.name and place.short not in names and (place.city is None):
+        # prefecture-level units and municipalities only: 东方 (东方市), 文昌, 天门 are ordinary words
+        if place.short != place.name and place.short not in names and place.adcode.endswith("00"):
             shorts.setdefault(place.short, []).append(place)
     for place in table.by_code.values():  # 大理州 for 大理白族自治州, 长阳县 for 长阳土家族自治县
         for suffix, unit in (("自治州", "州"), ("自治县", "县"), ("自治旗", "旗")):
@@ -206,7 +211,7 @@ class _Raw:
 def _accept(text: str, i: int, alias: _Alias, previous: _Raw | None) -> bool:
     c = cues()
     name, _, short, unit = alias
-    after = text[i + len(name):]
+    after = text[i + len(name): i + len(name) + 8]  # enough for every stop word
     if short:
         return not after.startswith(c.words("short_name_stops"))
     for suffix, stops in (c.data.get("name_stops") or {}).items():
@@ -296,7 +301,7 @@ def _names(text: str) -> tuple[tuple[Mention, ...], tuple[_Raw, ...]]:
             z += 1
         chained = raw.end in starts  # 长沙市芙蓉区…: the body belongs to the last name
         agency = not chained and bool(body_re.match(text, raw.end))
-        located = text[:raw.start].endswith(locations)
+        located = text.endswith(locations, 0, raw.start)
         out.append(Mention(place, raw.start, raw.end, spans[z][2], agency, raw.unit or unit_word(place), chained,
                            located))
     return tuple(out), tuple(ambiguous)
