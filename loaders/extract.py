@@ -37,6 +37,10 @@ _MONTH_DAY = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日")
 _FULL_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _YEAR_CONTEXT = re.compile(r"(\d{4})年(?:\d{1,2}月|[^。，,]{0,10}?“?质量月)")
 _ANY_YEAR = re.compile(r"((?:19|20)\d{2})年")
+_ISO_DATE = re.compile(r"((?:19|20)\d{2})-\d{1,2}-\d{1,2}")  # a page's publication date, the last resort
+_NTH_MONTH = re.compile(r"第\s*([0-9]{1,2})\s*(?:个|届|次)?[^，,。]{0,6}?质量月"
+                        r"|质量月[^，,。]{0,8}?第\s*([0-9]{1,2})\s*年")
+FIRST_QUALITY_MONTH = 1978
 _THEME = re.compile(r"主题为“([^”]{2,60})”|以“([^”]{2,60})”为主题")
 _CITED = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［【]\s*\d{4}\s*[〕\]］】]\s*\d{1,4}\s*号")
 _ISSUER_IN_PROSE = re.compile(
@@ -238,12 +242,15 @@ def find_year(title: str, text: str, signature_date: dt.date | None) -> int | No
         match = _ANY_YEAR.search(source)
         if match:
             return int(match.group(1))
+    match = _NTH_MONTH.search(text)
+    if match:  # 第46个“质量月”: the first was held in 1978
+        return FIRST_QUALITY_MONTH - 1 + int(match.group(1) or match.group(2))
     match = _YEAR_CONTEXT.search(text)
     if match:
         return int(match.group(1))
     if signature_date:
         return signature_date.year
-    match = _ANY_YEAR.search(text)
+    match = _ANY_YEAR.search(text) or _ISO_DATE.search(text)
     return int(match.group(1)) if match else None
 
 

@@ -26,6 +26,7 @@ _DAY = re.compile(r"\d{1,2}月\d{1,2}日|\d{1,2}月[上中下]旬|当天|当日|
 _EVENT_VERB = re.compile(r"举行|举办|开展|召开|组织|走进|来到|深入|启动|开幕")
 _QUOTED = re.compile(r"“([^”]{2,30})”")
 _QUOTED_RUN = re.compile(r"\s*(?:“[^”]{2,30}”[、，,和及与]?){2,}")
+_PLACE_LEAD = re.compile(r"^[^，,。]{1,6}[上中后时]，")  # 课堂上，/ 仪式中，: where the event went on
 _REPORTING = re.compile(r"表示|介绍|说|指出|提醒|强调|认为")
 _AGENCY_PREDICATE = re.compile(r"^(?:将于?[^，,。；;]{0,12}?|还将|也将|还|也|分别|同步|共同|先后|陆续)?"
                                r"(?:联合|会同|组织|开展|举办|召开|发布|推动|推进|制作|走进|深入|实施|启动|评选|"
@@ -230,6 +231,8 @@ def read_topic(line: Line, kind: str, topic: str) -> list[Segment]:
 
 def read_sentence(span: Span) -> list[Segment]:
     """The activities a sentence names (a list, body-led clauses, an event), else a non-activity."""
+    if cues().starts_with("background", span.text.strip()):
+        return [_other(span, "background")]
     items = list_items(span)
     if items is not None:
         head = span.text[: items[0].start - span.start]
@@ -248,7 +251,8 @@ def _continues(sentence: Span, same_paragraph: bool) -> bool:
     body = sentence.text.strip()
     if _REPORTING.search(body) or cues().starts_with("background", body):
         return False
-    return same_paragraph or cues().starts_with("continuation", body) is not None
+    return same_paragraph or cues().starts_with("continuation", body) is not None \
+        or _PLACE_LEAD.match(body) is not None
 
 
 def _extend(seg: Segment, span: Span) -> Segment:
@@ -265,6 +269,7 @@ def segment_prose(text: str) -> list[Segment]:
     heads = {i: topic_head(line.text) for i, line in enumerate(lines) if i not in roles}
     comma_topics = sum(1 for h in heads.values() if h and h[0] == "comma")
     out: list[Segment] = []
+    event: int | None = None  # the last reported event: later sentences may continue it
     for i, line in enumerate(lines):
         if i in roles:
             out.append(_other(Span(line.start, line.end, line.text), roles[i]))
@@ -273,17 +278,18 @@ def segment_prose(text: str) -> list[Segment]:
         if head and (head[0] != "comma" or comma_topics >= 2) and has_activity(line.text) \
                 and not cues().starts_with("background", line.text):
             out.extend(read_topic(line, *head))
+            event = None
             continue
-        event: int | None = None
+        attached = False
         for sentence in sentences(line):
-            if event is not None and _continues(sentence, True) and not is_event(sentence) \
+            if event is not None and _continues(sentence, attached) and not is_event(sentence) \
                     and list_items(sentence) is None and not agency_clauses(sentence):
                 out[event] = _extend(out[event], sentence)
+                attached = True
                 continue
             found = read_sentence(sentence)
             out.extend(found)
-            if found[-1].kind == "activity" and found[-1].title is not None:
-                event = len(out) - 1
-            elif found[-1].kind == "activity":
-                event = None
+            if found[-1].kind == "activity":
+                event = len(out) - 1 if found[-1].title is not None else None
+                attached = event is not None
     return out

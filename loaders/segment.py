@@ -463,13 +463,21 @@ def segment_department_colon(text: str) -> list[Segment]:
     return [_segment(b, None) for b in blocks]
 
 
+def is_place_heading(text: str, names: frozenset[str]) -> bool:
+    """True for a line that is the name of a county-level unit, also under its newer suffix (a 县 that
+    became a 区 or a 市 after the reference table was made: 罗江县 → 罗江区)."""
+    if text in names:
+        return True
+    return len(text) >= 3 and text.endswith(("区", "市")) and text[:-1] + "县" in names
+
+
 def segment_district_report(text: str) -> list[Segment]:
     """A report: district heading line (黄浦区), its title line, then dated paragraphs."""
     from loaders.places import places  # local: the table is only needed for this layout
 
     names = places().district_names
     lines = split_lines(text)
-    heads = [i for i, line in enumerate(lines[:-1]) if line.text in names]
+    heads = [i for i, line in enumerate(lines[:-1]) if is_place_heading(line.text, names)]
     if len(heads) < 2:
         return []
     segments: list[Segment] = []
