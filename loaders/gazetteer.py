@@ -137,8 +137,8 @@ class Gazetteer:
         for named in sorted(table.districts(ctx), key=lambda d: -len(d.name)):
             if text.startswith(named.name) and len(text) > len(named.name):
                 return self._district(text[len(named.name):], ctx, named)
-        if text.startswith("区") and district is not None and len(text) > 1:
-            return self._district(text[1:], ctx, district)
+        if district is not None and len(text) > 1 and text[0] in _unit_words(district):
+            return self._district(text[1:], ctx, district)  # 区X in a district's plan, 县X in a county's
         for prefix in self.collective_prefixes:
             if text.startswith(prefix) and len(text) > len(prefix) + 1 and not text.startswith("区域"):
                 return self._collective(text[len(prefix):], ctx)
@@ -230,6 +230,16 @@ class Gazetteer:
                  level: str | None) -> AgencyRef:
         return AgencyRef(scope=scope, ident=iris.unknown_agency_id(canonical), canonical=canonical, level=level,
                          city=city, district=district, known=False)
+
+
+def _unit_words(unit: Place) -> str:
+    """The words a county-level unit's own bodies start with: 区 for a district, 县 for a county, 市
+    for a county-level city (市市场监督管理局 in 桐城市's plan), 旗 for a banner.
+
+    >>> _unit_words(Place(level="county", adcode="340881", name="桐城市", short="桐城", slug="tongcheng", name_en=""))
+    '市'
+    """
+    return "区" if unit.level == "district" else unit.name[-1]
 
 
 def _fill(template: str | None, city: Place, district: Place | None = None) -> str | None:

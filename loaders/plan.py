@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,9 +21,10 @@ from loaders import extract, iris
 from loaders.decode import read_plan_file
 from loaders.furniture import find_furniture, mask
 from loaders.gazetteer import AgencyRef, gazetteer
+from loaders.jurisdiction import resolve_jurisdiction
 from loaders.layouts import BY_NAME, Choice, choose
 from loaders.model import Extraction, PlanGraph
-from loaders.places import COUNTRY, Place, find_jurisdiction, places
+from loaders.places import COUNTRY, Place, places
 from loaders.repair import repair
 from loaders.script import to_simplified
 from loaders.segment import Segment, segment_department_colon
@@ -182,7 +183,35 @@ class Context:
     year: URIRef | None
     year_value: int | None
     repaired: str
-    agency_place: Place | None = None  # where 市…/省… mentions resolve: the plan's city or province
+    agency_place: AgencyContext | None = None  # where 市…/县…/区… mentions resolve
+
+
+@dataclass(frozen=True)
+class AgencyContext:
+    """Where a plan's bodies are: 市… resolves in ``city`` (a city, or the province for 省…), 县…/区…
+    (and 市… in a county-level city's plan) in ``unit``; with ``unknown`` (a masked or spammed place)
+    local bodies are the plan's own, never merged with another plan's."""
+
+    city: Place | None
+    unit: Place | None = None
+    unknown: bool = False
+
+
+def _agency_context(place: Place, city: Place | None) -> AgencyContext:
+    if place.level in ("city", "province"):
+        return AgencyContext(place)
+    if place.level in ("county", "district"):
+        return AgencyContext(city, place)
+    return AgencyContext(None, unknown=place.level == "unknown")
+
+
+def resolve_agency(surface: str, context: AgencyContext, plan: URIRef) -> AgencyRef | None:
+    """The agency a mention names in a plan (the gazetteer's answer, kept to the plan when its
+    place is unknown and the name is a local one)."""
+    ref = gazetteer().resolve(surface, context.city, context.unit)
+    if ref is not None and context.unknown and not ref.known and ref.scope == ("cn",):
+        ref = replace(ref, scope=("unknown", str(plan).rsplit("/", 1)[-1]))
+    return ref
 
 
 def _district_of(marker: str | None, city: Place | None) -> Place | None:
@@ -214,7 +243,9 @@ def add_activity(g: Graph, ents: Entities, ctx: Context, seg: Segment, position:
     g.add((act, QG.spanStart, Literal(seg.start, datatype=XSD.integer)))
     g.add((act, QG.spanEnd, Literal(seg.end, datatype=XSD.integer)))
     reported = choice.name == "district_report"
-    district = _district_of(seg.marker, ctx.city_place) if reported else None
+    context = ctx.agency_place or AgencyContext(None)
+    if reported:
+        context = AgencyContext(context.city, _district_of(seg.marker, ctx.city_place))
     scope = seg.text
     if reported:
         scope = (seg.title or "") + "\n" + extract.event_paragraph(seg.text[len(seg.title or ""):])
@@ -225,7 +256,7 @@ def add_activity(g: Graph, ents: Entities, ctx: Context, seg: Segment, position:
     mentions = choice.mentions(seg)
     seen: set[tuple[URIRef, str]] = set()
     for mention in mentions:
-        ref = gazetteer().resolve(mention.surface, ctx.agency_place, district)
+        ref = resolve_agency(mention.surface, context, ctx.plan)
         if ref is None:
             continue
         surface_original = _original_surface(mention.surface, seg.text, original)
@@ -313,14 +344,18 @@ def extract_file(path: Path, *, base: str = DEFAULT_BASE) -> Extraction:
     title_lines = [s.text for s in segments if s.kind == "title"]
     issuer_name, issued = extract.find_signature(segments)
     year = extract.find_year("".join(title_lines), host, issued)
-    place = find_jurisdiction(host)
+    found = resolve_jurisdiction(host)
+    place = found.place
+    if found.note:
+        warnings.append(found.note)
     kind = extract.document_kind(layout, segments, host)
     title = "".join(title_lines) or _default_title(year, place, kind)
 
     plan_iri = iris.plan(source, base)
     g = Graph()
     area = ents.place(place)
-    city_iri = area if place.level == "city" else None
+    city_place = found.city
+    city_iri = ents.place(city_place) if city_place is not None else None
     year_iri = ents.year(year) if year else None
     g.add((plan_iri, RDF.type, QG.Plan))
     g.add((plan_iri, DCTERMS.title, Literal(title, lang=ZH)))
@@ -344,7 +379,7 @@ def extract_file(path: Path, *, base: str = DEFAULT_BASE) -> Extraction:
     issuer_surface = issuer_name or extract.issuer_in_prose(
         "\n".join(s.text for s in segments if s.kind in ("preamble", "title"))[:400])
     if issuer_surface:
-        ref = gazetteer().resolve(issuer_surface, place if place.level in ("city", "province") else None)
+        ref = resolve_agency(issuer_surface, _agency_context(place, city_place), plan_iri)
         if ref is not None:
             g.add((plan_iri, QG.issuer, ents.agency(ref, issuer_surface)))
     g.add((plan_iri, QG.encoding, Literal(decoded.encoding)))
@@ -354,8 +389,8 @@ def extract_file(path: Path, *, base: str = DEFAULT_BASE) -> Extraction:
     g.add((plan_iri, QG.originalText, Literal(decoded.text)))
     for number in extract.cited_documents(host):
         g.add((plan_iri, QG.cites, ents.document(number)))
-    ctx = Context(plan_iri, area, city_iri, place if place.level == "city" else None, year_iri, year, repaired,
-                  agency_place=place if place.level in ("city", "province") else None)
+    ctx = Context(plan_iri, area, city_iri, city_place, year_iri, year, repaired,
+                  agency_place=_agency_context(place, city_place))
     for position, seg in enumerate(activities, start=1):
         add_activity(g, ents, ctx, seg, position, choice)
     seen = extract.count_items_seen(host, layout, segments)
