@@ -9,13 +9,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+from scipy.optimize import linear_sum_assignment
 
 from loaders.script import to_simplified
 
 QG = Namespace("https://w3id.org/qgkg/ontology#")
-_PUNCT = re.compile(r"[\s\"'“”‘’《》〈〉<>()（）\[\]【】、，,。.：:；;!！?？·…—\-]+")
+_PUNCT = re.compile(r"[\s\"'“”‘’「」『』《》〈〉<>()（）\[\]【】、，,。.：:；;!！?？·…—\-]+")
 
 
 def norm(text: object) -> str:
@@ -78,19 +80,17 @@ def _activities(g: Graph, plan: URIRef) -> list[dict[str, Any]]:
 
 
 def match(gold_items: list[dict[str, Any]], extracted: list[dict[str, Any]]) -> dict[int, int]:
-    """Greedy one-to-one matching of gold items to extracted activities by title similarity."""
-    pairs = sorted(((similarity(gi["title"], ei["label"]), a, b) for a, gi in enumerate(gold_items)
-                    for b, ei in enumerate(extracted)), reverse=True)
-    used_g: set[int] = set()
-    used_e: set[int] = set()
-    result: dict[int, int] = {}
-    for s, a, b in pairs:
-        if s < 0.5 or a in used_g or b in used_e:
-            continue
-        used_g.add(a)
-        used_e.add(b)
-        result[a] = b
-    return result
+    """One-to-one matching of gold items to extracted activities, as the team's score tool does it:
+    as many pairs as possible (similarity >= 0.5), then the most similar (an optimal assignment)."""
+    sims = {(a, b): s for a, gi in enumerate(gold_items) for b, ei in enumerate(extracted)
+            if (s := similarity(gi["title"], ei["label"])) >= 0.5}
+    if not sims:
+        return {}
+    cost = np.zeros((len(gold_items), len(extracted)))
+    for (a, b), s in sims.items():
+        cost[a, b] = -(1.0 + s)  # every pair outweighs any gain in similarity
+    rows, cols = linear_sum_assignment(cost)
+    return {int(a): int(b) for a, b in zip(rows, cols) if (a, b) in sims}
 
 
 def score(gold: dict[str, Any], g: Graph) -> Score:
@@ -141,6 +141,12 @@ def score(gold: dict[str, Any], g: Graph) -> Score:
         city_ok = not city_labels and norm(gold["city"]) in area_labels
     else:
         city_ok = norm(gold["city"]) in city_labels
+    if gold.get("jurisdiction") and city_ok is not False:
+        # the issuing county or district itself (qg:jurisdiction), beside its city (qg:city)
+        want = norm(gold["jurisdiction"])
+        if not any(label == want or label.endswith(want) for label in area_labels):
+            city_ok = False
+            misses.append(f"jurisdiction: want {gold['jurisdiction']}, got {sorted(area_labels)}")
     year_ok = str(gold["year"]) in {str(x) for y in g.objects(main, QG.year) for x in g.objects(y, RDFS.label)}
     n_act = len(m)
     result = Score(

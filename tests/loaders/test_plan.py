@@ -163,10 +163,20 @@ def test_extract_file_empty_file(tmp_path: Path) -> None:
         extract_file(path)
 
 
-def test_extract_file_no_activities(tmp_path: Path) -> None:
+def test_extract_file_without_activities_is_a_plan_with_a_warning(tmp_path: Path) -> None:
+    """A Quality-Month text with nothing a strategy reads is kept: its metadata, no activity, a warning."""
     path = tmp_path / "prose.txt"
     path.write_text("本市将于九月开展质量月活动，具体安排另行通知。\n", encoding="utf-8")
-    with pytest.raises(ExtractionError, match=r"prose.txt: no activities found \(layout not recognised\)"):
+    ex = extract_file(path)
+    assert ex.activity_count == 0
+    assert (ex.plans[0].iri, RDF.type, QG.Plan) in ex.plans[0].graph
+    assert any("no activities found" in w for w in ex.warnings)
+
+
+def test_extract_file_refuses_text_about_no_quality_work(tmp_path: Path) -> None:
+    path = tmp_path / "recipe.txt"
+    path.write_text("红烧肉做法：五花肉切块，冷水下锅焯水。\n", encoding="utf-8")
+    with pytest.raises(ExtractionError, match=r"recipe.txt: no Quality-Month content"):
         extract_file(path)
 
 
