@@ -283,6 +283,7 @@ def _original_surface(surface: str, simple: str, original: str) -> str | None:
     return original[at: at + len(surface)] if at >= 0 else None
 
 
+CLOSE_MARGIN = 2  # a runner-up this close (in plausible activities) is recorded on the plan
 FRAGMENT_CHOICE = Choice(BY_NAME["department_colon"], [], 0)  # how a spliced block's entries are read
 
 
@@ -368,6 +369,9 @@ def extract_file(path: Path, *, base: str = DEFAULT_BASE) -> Extraction:
     else:
         warnings.append("year not found")
     g.add((plan_iri, QG.documentKind, Literal(kind)))
+    g.add((plan_iri, QG.layout, Literal(f"{layout} {choice.plausible}")))
+    if choice.runner_up and choice.runner_up_plausible >= choice.plausible - CLOSE_MARGIN:
+        g.add((plan_iri, QG.layoutRunnerUp, Literal(f"{choice.runner_up} {choice.runner_up_plausible}")))
     if issued:
         g.add((plan_iri, DCTERMS.issued, Literal(issued.isoformat(), datatype=XSD.date)))
     prose = "\n".join(s.text for s in segments if s.kind in ("title", "preamble", "theme", "section-intro"))

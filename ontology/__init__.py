@@ -62,6 +62,8 @@ class QG(DefinedNamespace):
     repairNote: URIRef  # one line per repair kind: what was changed and how often
     encoding: URIRef  # the encoding the decoder chose, and how
     documentKind: URIRef  # plan, notice, report or fragment
+    layout: URIRef  # the layout strategy that read the document, and its plausible activities
+    layoutRunnerUp: URIRef  # the strategy second best, when close
     theme: URIRef
     slogan: URIRef
     issuer: URIRef
