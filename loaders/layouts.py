@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from loaders import extract
+from loaders.headings import segment_top_items
 from loaders.mentions import clause_mentions, clause_mentions_of, dedupe, field_mentions
 from loaders.prose import has_activity, segment_prose
 from loaders.segment import (
@@ -42,7 +43,11 @@ def numbered_mentions(seg: Segment) -> list[Mention]:
 
 
 def enumeration_mentions(seg: Segment) -> list[Mention]:
-    """A 一是… item's bodies: role phrases and the subject of each of its sentences."""
+    """A 一是… (or 一、…) item's bodies: field labels, else role phrases and the subject of each of
+    its sentences."""
+    fields = field_mentions(seg.text)
+    if any(m.role == "lead" for m in fields):
+        return fields
     return extract.item_mentions(seg.text) or clause_mentions_of(extract.strip_marker(seg.text))
 
 
@@ -74,6 +79,7 @@ LAYOUTS: tuple[Strategy, ...] = (
     Strategy("table_pipe", segment_table_pipe, own_mentions),
     Strategy("table_lines", segment_table_lines, own_mentions),
     Strategy("enumeration", segment_enumeration, enumeration_mentions),
+    Strategy("top_items", segment_top_items, enumeration_mentions),
     Strategy("prose", segment_prose, own_mentions),
 )
 BY_NAME = {s.name: s for s in LAYOUTS}

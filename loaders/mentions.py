@@ -196,7 +196,7 @@ def clause_mentions_of(text: str) -> list[Mention]:
     """Bodies of every sentence of a paragraph (``clause_mentions`` of each); a body named twice is
     kept once."""
     out: list[Mention] = []
-    for sentence in re.split(r"(?<=[。；;！？])", text):
+    for sentence in re.split(r"(?<=[。；;！？\n])", text):
         if sentence.strip():
             out.extend(clause_mentions(sentence))
     return dedupe(out)

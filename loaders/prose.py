@@ -22,7 +22,7 @@ from loaders.segment import Line, Mention, Segment, special_lines, split_lines
 
 _SENTENCE_END = re.compile(r"[。！？!?]+")
 _CLAUSES = re.compile(r"[；;]+")
-_DAY = re.compile(r"\d{1,2}月\d{1,2}日|\d{1,2}月[上中下]旬|当天|当日|次日")
+_DAY = re.compile(r"\d{1,2}月\d{1,2}日|\d{1,2}月[上中下]旬")
 _EVENT_VERB = re.compile(r"举行|举办|开展|召开|组织|走进|来到|深入|启动|开幕")
 _QUOTED = re.compile(r"“([^”]{2,30})”")
 _QUOTED_RUN = re.compile(r"\s*(?:“[^”]{2,30}”[、，,和及与]?){2,}")
@@ -175,7 +175,7 @@ def is_event(span: Span) -> bool:
     """A reported event: a day (9月14日, 当天) or an opener (同时，) and an event verb."""
     body = span.text.strip()
     opener = cues().starts_with("event_openers", body)
-    dated = _DAY.search(body[:40]) is not None
+    dated = _DAY.search(body[:40]) is not None or any(w in body[:20] for w in cues().words("event_times"))
     return (dated or opener is not None) and bool(_EVENT_VERB.search(body)) and has_activity(body) \
         and not _REPORTING.search(body[:30])
 

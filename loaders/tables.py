@@ -64,13 +64,28 @@ def _pipe_cells(line: Line) -> list[tuple[int, int, str]]:
     return cells
 
 
+def _spaced_cells(line: Line) -> list[tuple[int, int, str]]:
+    """Cells of a row separated by tabs or runs of two or more spaces (a table copied as text)."""
+    return [(line.start + m.start(), line.start + m.end(), m.group(0))
+            for m in re.finditer(r"\S(?:(?!\t|\s{2}).)*", line.text)]
+
+
+def _cells(line: Line) -> list[tuple[int, int, str]]:
+    if "|" in line.text:
+        return _pipe_cells(line)
+    if "\t" in line.text or "  " in line.text:
+        return _spaced_cells(line)
+    return []
+
+
 def segment_table_pipe(text: str) -> list[Segment]:
-    """A table of ``|``-separated rows under a header row naming its columns."""
+    """A table of rows with ``|``-separated cells (or cells apart by tabs or two spaces) under a header
+    row naming its columns."""
     out: list[Segment] = []
     kinds: list[str | None] | None = None
     roles = special_lines(split_lines(text))
     for index, line in enumerate(split_lines(text)):
-        cells = _pipe_cells(line) if "|" in line.text else []
+        cells = _cells(line)
         if len(cells) >= 3 and _is_header([c[2] for c in cells]):
             kinds = _kinds([c[2] for c in cells])
             out.append(Segment("table-header", None, None, line.text, line.start, line.end))
