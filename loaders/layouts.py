@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from loaders import extract
+from loaders.cues import cues
 from loaders.headings import segment_top_items
-from loaders.mentions import clause_mentions, clause_mentions_of, dedupe, field_mentions
+from loaders.mentions import clause_mentions, clause_mentions_of, dedupe, field_mentions, role_mentions
 from loaders.prose import has_activity, segment_prose
 from loaders.segment import (
     Mention,
@@ -39,6 +40,9 @@ def numbered_mentions(seg: Segment) -> list[Mention]:
     fields = field_mentions(seg.text)
     if any(m.role == "lead" for m in fields):
         return fields
+    paren = extract.trailing_parenthesis(seg.text)
+    if paren and re.search(cues().role_verb_pattern, paren[0]):  # （省局X处牵头，各市局配合）
+        return role_mentions(paren[0])
     return extract.item_mentions(seg.text) or clause_mentions_of(extract.strip_marker(seg.text))
 
 

@@ -74,7 +74,7 @@ def strip_lead_in(clause: str) -> str:
         if clause and comma and comma.start() <= 40 and len(text) > comma.end() + 2:
             text, changed = text[comma.end():], True
             continue
-        word = cues().starts_with("lead_ins", text)
+        word = cues().starts_with("lead_ins", text) or cues().starts_with("event_times", text)
         if word and len(text) > len(word) + 2:
             rest = text[len(word):]
             if rest[:1] in "，,":

@@ -24,6 +24,8 @@ _SENTENCE_END = re.compile(r"[。！？!?]+")
 _CLAUSES = re.compile(r"[；;]+")
 _DAY = re.compile(r"\d{1,2}月\d{1,2}日|\d{1,2}月[上中下]旬")
 _EVENT_VERB = re.compile(r"举行|举办|开展|召开|组织|走进|来到|深入|启动|开幕")
+_NAMED_EVENT = re.compile(r"(?:开展|举办|举行|召开)[^，,。；;]{0,30}?(?:活动|仪式|大会|论坛|竞赛|大赛|培训班|培训|"
+                          r"讲座|开放日|宣传周|宣传日|专项整治|检查|抽查|推进会|交流会|座谈会|发布会|评选)")
 _QUOTED = re.compile(r"“([^”]{2,30})”")
 _QUOTED_RUN = re.compile(r"\s*(?:“[^”]{2,30}”[、，,和及与]?){2,}")
 _PLACE_LEAD = re.compile(r"^[^，,。]{1,6}[上中后时]，")  # 课堂上，/ 仪式中，: where the event went on
@@ -189,9 +191,21 @@ def event_title(text: str) -> str:
     match = re.search(r"的([^，,。；;的]{4,40}?)在[^，,。；;]{0,30}?(?:举行|举办|开幕|召开)", text)
     if match:
         return match.group(1)
+    match = _NAMED_EVENT.search(text)
+    if match:
+        return match.group(0)
     match = re.search(r"(?:开展|举办|召开|举行|组织)(“[^”]{2,30}”[^，,。；;]{0,12}|[^，,。；;]{2,30})", text)
     if match:
         return match.group(0)
+    return re.split(r"[，,。；;]", strip_lead_in(text), maxsplit=1)[0]
+
+
+def clause_title(text: str) -> str:
+    """A body-led clause's title: its first clause after dates and connecting words.
+
+    >>> clause_title("此外，国家认监委将组织开展“认证有效性”宣传周活动")
+    '国家认监委将组织开展“认证有效性”宣传周活动'
+    """
     return re.split(r"[，,。；;]", strip_lead_in(text), maxsplit=1)[0]
 
 
@@ -240,7 +254,10 @@ def read_sentence(span: Span) -> list[Segment]:
         return [_activity(i, mentions=clause_mentions(i.text) or shared) for i in items]
     led = agency_clauses(span)
     if led:
-        return [_activity(piece, mentions=mentions) for piece, mentions in led]
+        dated = len(led) == 1 and is_event(span)  # 9月6日，X在…举办…: a reported event led by X
+        return [_activity(piece, title=event_title(piece.text) if dated else clause_title(piece.text),
+                          mentions=clause_mentions(piece.text, people=True) if dated else mentions)
+                for piece, mentions in led]
     if is_event(span):
         return [_activity(span, title=event_title(span.text), mentions=clause_mentions(span.text, people=True))]
     kind = "summary" if cues().count.search(span.text) else "text"
@@ -290,6 +307,6 @@ def segment_prose(text: str) -> list[Segment]:
             found = read_sentence(sentence)
             out.extend(found)
             if found[-1].kind == "activity":
-                event = len(out) - 1 if found[-1].title is not None else None
+                event = len(out) - 1 if is_event(sentence) else None
                 attached = event is not None
     return out
