@@ -243,6 +243,23 @@ def read_topic(line: Line, kind: str, topic: str) -> list[Segment]:
     return [_activity(span, title=title, mentions=mentions)]
 
 
+def with_gaps(span: Span, found: list[Segment]) -> list[Segment]:
+    """``found`` with every stretch of the sentence between them (a list's opener, a lead-in
+    clause) as a named non-activity, so that no text is dropped unnamed."""
+    out: list[Segment] = []
+    pos = span.start
+    for seg in sorted(found, key=lambda s: s.start):
+        gap = span.text[pos - span.start: seg.start - span.start]
+        if gap.strip("，,。；;：:、 　"):
+            out.append(_other(Span(pos, seg.start, gap), "text"))
+        out.append(seg)
+        pos = max(pos, seg.end)
+    tail = span.text[pos - span.start:]
+    if tail.strip("，,。；;：:、 　"):
+        out.append(_other(Span(pos, span.end, tail), "text"))
+    return out
+
+
 def read_sentence(span: Span) -> list[Segment]:
     """The activities a sentence names (a list, body-led clauses, an event), else a non-activity."""
     if cues().starts_with("background", span.text.strip()):
@@ -251,13 +268,13 @@ def read_sentence(span: Span) -> list[Segment]:
     if items is not None:
         head = span.text[: items[0].start - span.start]
         shared = [m for m in subject_mentions(head) if m.role == "lead"]
-        return [_activity(i, mentions=clause_mentions(i.text) or shared) for i in items]
+        return with_gaps(span, [_activity(i, mentions=clause_mentions(i.text) or shared) for i in items])
     led = agency_clauses(span)
     if led:
         dated = len(led) == 1 and is_event(span)  # 9月6日，X在…举办…: a reported event led by X
-        return [_activity(piece, title=event_title(piece.text) if dated else clause_title(piece.text),
-                          mentions=clause_mentions(piece.text, people=True) if dated else mentions)
-                for piece, mentions in led]
+        return with_gaps(span, [_activity(piece, title=event_title(piece.text) if dated else clause_title(piece.text),
+                                          mentions=clause_mentions(piece.text, people=True) if dated else mentions)
+                                for piece, mentions in led])
     if is_event(span):
         return [_activity(span, title=event_title(span.text), mentions=clause_mentions(span.text, people=True))]
     kind = "summary" if cues().count.search(span.text) else "text"
@@ -306,7 +323,7 @@ def segment_prose(text: str) -> list[Segment]:
                 continue
             found = read_sentence(sentence)
             out.extend(found)
-            if found[-1].kind == "activity":
+            if any(f.kind == "activity" for f in found):
                 event = len(out) - 1 if is_event(sentence) else None
                 attached = event is not None
     return out
