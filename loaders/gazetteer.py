@@ -108,6 +108,8 @@ class Gazetteer:
             sorted(data.get("province_collective_prefixes", []), key=len, reverse=True)
         )
         self.junk = frozenset(data.get("junk", []))
+        self.local_collective_prefixes: tuple[str, ...] = tuple(
+            sorted(data.get("local_collective_prefixes", []), key=len, reverse=True))
 
     # -- resolution -------------------------------------------------------------------------
     def resolve(self, surface: str, city: Place | None, district: Place | None = None) -> AgencyRef | None:
@@ -142,6 +144,8 @@ class Gazetteer:
         for prefix in self.collective_prefixes:
             if text.startswith(prefix) and len(text) > len(prefix) + 1 and not text.startswith("区域"):
                 return self._collective(text[len(prefix):], ctx)
+        if text.startswith(self.local_collective_prefixes):
+            return self._local_collective(text, ctx, district)
         if text.startswith("市") and text[1:] in self.city_bodies:
             return self._city(self.city_bodies[text[1:]], ctx)
         for form, entry in self.city_literals:
@@ -220,6 +224,16 @@ class Gazetteer:
         canonical = city.name + "各区" + body
         return AgencyRef(scope=(city.slug,), ident=iris.unknown_agency_id(canonical), canonical=canonical,
                          level="district", collective=True, city=city, known=False)
+
+    @staticmethod
+    def _local_collective(text: str, city: Place, unit: Place | None) -> AgencyRef:
+        """各乡镇人民政府, 各街道, 各县（市、区）质监局: the collective actor of the plan's own unit."""
+        owner = unit or city
+        canonical = text if text.startswith(owner.name) else owner.name + text.lstrip("全市县区")
+        scope = (city.slug, unit.slug) if unit is not None else (city.slug,)
+        return AgencyRef(scope=scope, ident=iris.unknown_agency_id(canonical), canonical=canonical,
+                         level="district" if unit is None else "township", collective=True, city=city,
+                         district=unit, known=False)
 
     def _fixed_collective(self, entry: dict[str, Any], city: Place) -> AgencyRef:
         return AgencyRef(scope=(city.slug,), ident=entry["id"], canonical=_fill(entry["canonical"], city),
