@@ -74,6 +74,10 @@ def test_qgkg_extract_answers_bad_input(case: BadFile, tmp_path: Path, figures: 
         assert run.code == 1
         _check_refusal(case, run)
         assert not run.stdout.strip()
+    elif case.expect == "kept":
+        assert run.code == 0, run.stderr[-2000:]
+        assert f"<{QG}Plan>" in run.stdout and f"<{QG}Activity>" not in run.stdout
+        assert case.reason in run.stderr.lower()
     else:
         assert run.code == 0, run.stderr[-2000:]
         assert f"<{QG}Activity>" in run.stdout
