@@ -22,9 +22,17 @@ class Cues:
 
     data: dict[str, Any]
 
+    @cached_property
+    def _lists(self) -> dict[str, tuple[str, ...]]:
+        return {key: tuple(str(w) for w in value) for key, value in self.data.items() if isinstance(value, list)}
+
+    @cached_property
+    def _longest_first(self) -> dict[str, tuple[str, ...]]:
+        return {key: tuple(sorted(words, key=len, reverse=True)) for key, words in self._lists.items()}
+
     def words(self, key: str) -> tuple[str, ...]:
         """The words listed under ``key`` (a top-level list)."""
-        return tuple(str(w) for w in self.data.get(key, []))
+        return self._lists.get(key, ())
 
     def role_of_verb(self, verb: str) -> str | None:
         """lead or support for a role verb (牵头 → lead, 配合 → support), else None."""
@@ -75,7 +83,7 @@ class Cues:
 
     def starts_with(self, key: str, text: str) -> str | None:
         """The longest word of ``key`` that ``text`` starts with, or None."""
-        for word in sorted(self.words(key), key=len, reverse=True):
+        for word in self._longest_first.get(key, ()):
             if text.startswith(word):
                 return word
         return None

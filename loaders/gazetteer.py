@@ -273,6 +273,7 @@ def _fill_province(template: str | None, province: Place) -> str | None:
     return template.replace("{province}", province.name).replace("{province_en}", province.name_en)
 
 
+@lru_cache(maxsize=4096)
 def _explicit_city(text: str) -> tuple[Place, str] | None:
     """The city whose full name starts ``text`` (上海市市场监管局 → 上海市), if any."""
     best: tuple[Place, str] | None = None

@@ -20,6 +20,7 @@ local voice with no real place gives the unknown place, with a note saying why.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -46,6 +47,11 @@ class Finding:
         return places().city_of(self.place)
 
 
+@lru_cache(maxsize=4)
+def _word_regex(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(w) for w in words))
+
+
 # -- the voice ------------------------------------------------------------------------------------
 def voice_counts(text: str, named: list[tuple[int, int]]) -> Counter[str]:
     """How often each unit word names a body of the issuer (县质监局) or its own unit (全县), in
@@ -61,12 +67,13 @@ def voice_counts(text: str, named: list[tuple[int, int]]) -> Counter[str]:
         "voice_words", "unit_word_stops", "unit_word_allowed", "unit_word_blockers"))
     own = c.words("own_unit_prefixes")
     body_re = regexes()["body"]
+    word_re = _word_regex(words)
     i = 0
     while i < len(blank):
-        word = next((w for w in words if blank.startswith(w, i)), None)
-        if word is None:
-            i += 1
-            continue
+        found = word_re.search(blank, i)  # the next unit word (the first of the list where several start)
+        if found is None:
+            break
+        i, word = found.start(), found.group(0)
         unit = units.get(word)
         end = i + len(word)
         after = blank[end: end + 8]  # enough for every stop word
