@@ -420,9 +420,17 @@ def _with_lines(seg: Segment, lines: list[Line]) -> Segment:
 def segment_enumeration(text: str) -> list[Segment]:
     """Paragraphs enumerating with 一是…二是… (one activity per enumerated clause)."""
     segments: list[Segment] = []
-    for line in split_lines(text):
+    lines = split_lines(text)
+    roles = special_lines(lines)
+    for index, line in enumerate(lines):
+        if index in roles:
+            segments.append(_segment(_Block(roles[index], [line]), None))
+            continue
         hits = [m for m in _ENUM.finditer(line.text) if m.start() == 0 or line.text[m.start() - 1] in "。；;，,：:"]
-        if len(hits) < 1 or hits[0].start() != 0:
+        if hits and hits[0].start() != 0 and _inline_enumeration(line.text, hits):
+            a, b = line.start, line.start + hits[0].start()
+            segments.append(Segment("preamble", None, None, line.text[:hits[0].start()], a, b, parts=((a, b, ""),)))
+        elif len(hits) < 1 or hits[0].start() != 0:
             segments.append(Segment("preamble", None, None, line.text, line.start, line.end,
                                     parts=((line.start, line.end, ""),)))
             continue
@@ -432,6 +440,16 @@ def segment_enumeration(text: str) -> list[Segment]:
             segments.append(Segment("activity", hit.group(0), None, line.text[hit.start():end], a, b,
                                     parts=((a, b, ""),)))
     return _join_open_segments(segments)
+
+
+def _inline_enumeration(text: str, hits: list[re.Match[str]]) -> bool:
+    """一是…二是… after a colon inside a paragraph (我县重点开展了以下活动：一是举办…；二是开展…),
+    each item an action (一是更加注重… lists features, not activities)."""
+    from loaders.cues import cues  # local: the cue words are only needed here and for field lines
+
+    verbs = cues().words("activity_verbs")
+    actions = sum(1 for h in hits if text[h.end():].startswith(verbs))
+    return len(hits) >= 2 and text[hits[0].start() - 1] in "：:" and actions * 2 >= len(hits)
 
 
 def _join_open_segments(segments: list[Segment]) -> list[Segment]:
