@@ -144,8 +144,6 @@ class Gazetteer:
         for prefix in self.collective_prefixes:
             if text.startswith(prefix) and len(text) > len(prefix) + 1 and not text.startswith("区域"):
                 return self._collective(text[len(prefix):], ctx)
-        if text.startswith(self.local_collective_prefixes):
-            return self._local_collective(text, ctx, district)
         if text.startswith("市") and text[1:] in self.city_bodies:
             return self._city(self.city_bodies[text[1:]], ctx)
         for form, entry in self.city_literals:
@@ -154,6 +152,8 @@ class Gazetteer:
         for form, entry in self.collectives:
             if text == form.replace("{city}", ctx.name):
                 return self._fixed_collective(entry, ctx)
+        if text.startswith(self.local_collective_prefixes):
+            return self._local_collective(text, ctx, district)
         if text.startswith("市"):
             return self._unknown(ctx.name + text[1:], scope=(ctx.slug,), city=ctx, district=None, level="municipal")
         return self._unknown(text, scope=(ctx.slug,), city=ctx, district=None, level=None)

@@ -303,9 +303,3 @@ def places() -> Places:
     """The table, read once."""
     return Places(_read_table())
 
-
-def find_jurisdiction(text: str) -> Place:
-    """The issuing unit of a document (loaders/jurisdiction.py; kept here for existing callers)."""
-    from loaders.jurisdiction import find_jurisdiction as find
-
-    return find(text)

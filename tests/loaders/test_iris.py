@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from loaders import iris
-from loaders.places import find_jurisdiction, pinyin_slug, places
+from loaders.jurisdiction import find_jurisdiction
+from loaders.places import pinyin_slug, places
 
 BASE = "https://w3id.org/qgkg/id/"
 
