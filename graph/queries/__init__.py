@@ -1,4 +1,4 @@
-"""The analyst queries: one ``.rq`` file per query in ``graph/queries/``, with a comment header.
+"""The canned queries: one ``.rq`` file per query in this package (``graph/queries/``), with a comment header.
 
 A header looks like::
 
@@ -88,7 +88,7 @@ def parse_query_file(name: str, text: str) -> CannedQuery:
 @lru_cache(maxsize=1)
 def canned_queries() -> dict[str, CannedQuery]:
     """Every query file of the package, by name (file stem), sorted."""
-    folder = files("graph").joinpath("queries")
+    folder = files(__name__)
     out: dict[str, CannedQuery] = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".rq"):
