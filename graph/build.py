@@ -299,7 +299,7 @@ def build(
         files = find_plan_files(paths)
         report.files_seen = len(files)
         previous = None if clean else sdir.current()
-        old_manifest: dict[str, Any] = {} if previous is None else sdir.manifest()
+        old_manifest: dict[str, Any] = {} if previous is None else sdir.manifest().to_json()
         old_sources: dict[str, dict[str, Any]] = old_manifest.get("sources", {})
         if old_manifest and old_manifest.get("base", base) != base:
             raise StoreError(f"{root}: built with base {old_manifest.get('base')}, not {base}; use --clean")

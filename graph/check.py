@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
 from typing import Any
 
-from graph.store import GraphStore, open_store, reference_graph_iri
+from graph.store import Dataset, GraphStore, Results, Value, open_store, reference_graph_iri
+from graph.store.formats import RdfFormat
 from qgkg.config import Settings
 
 _PLAN_GRAPH = """
@@ -18,43 +20,43 @@ CONSTRUCT { ?e ?p ?v } WHERE {
   GRAPH ?ref { ?e ?p ?v }
 }
 """
+_OWN_SUBJECTS = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }"
 _PLANS = """
 SELECT DISTINCT ?g WHERE { GRAPH ?g { ?g a <https://w3id.org/qgkg/ontology#Plan> } } ORDER BY ?g
 """
 
 
+def _ntriples(result: Results) -> str:
+    out = io.BytesIO()
+    result.serialize(out, RdfFormat.NT)
+    return out.getvalue().decode("utf-8")
+
+
 def plan_graph_with_context(store: GraphStore, plan: str) -> str:
     """A plan's named graph plus the reference descriptions of what it refers to, as N-Triples."""
-    import pyoxigraph as ox
-
     ref = reference_graph_iri(store.base)
-    subs = {ox.Variable("g"): ox.NamedNode(plan), ox.Variable("ref"): ox.NamedNode(ref)}
+    params = {"g": Value("iri", plan), "ref": Value("iri", ref)}
+    dataset = Dataset(default_graphs=(), named_graphs=(plan, ref))
     parts = []
     for sparql in (_PLAN_GRAPH, _REFERENCED):
-        used = {k: v for k, v in subs.items() if f"?{k.value}" in sparql}
-        triples = store.raw_query(sparql, substitutions=used, default_graph=[], named_graphs=[plan, ref])
-        parts.append(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"))
+        used = {k: v for k, v in params.items() if f"?{k}" in sparql}
+        parts.append(_ntriples(store.query(sparql, params=used, dataset=dataset)))
     return "".join(parts)
 
 
 def plan_graph_and_focus(store: GraphStore, plan: str) -> tuple[str, tuple[str, ...]]:
     """A plan's graph with its context (N-Triples), and the IRIs its own graph describes: the focus
     nodes of its report (the shared entities it names are reported with the reference graph)."""
-    import pyoxigraph as ox
-
     text = plan_graph_with_context(store, plan)
-    own = store.raw_query("SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }", default_graph=[plan])
-    return text, tuple(sorted(row["s"].value for row in own if isinstance(row["s"], ox.NamedNode)))
+    own = store.query(_OWN_SUBJECTS, dataset=Dataset(default_graphs=(plan,)))
+    return text, tuple(sorted(row[0].value for row in own.rows() if row[0] is not None and row[0].is_iri))
 
 
 def reference_graph_text(store: GraphStore) -> str:
     """The reference graph as N-Triples."""
-    import pyoxigraph as ox
-
     ref = reference_graph_iri(store.base)
-    triples = store.raw_query(_PLAN_GRAPH, substitutions={ox.Variable("g"): ox.NamedNode(ref)},
-                              default_graph=[], named_graphs=[ref])
-    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    return _ntriples(store.query(_PLAN_GRAPH, params={"g": Value("iri", ref)},
+                                 dataset=Dataset(default_graphs=(), named_graphs=(ref,))))
 
 
 def validate_store(settings: Settings, *, jobs: int | None = None, recheck: bool = False) -> dict[str, Any]:

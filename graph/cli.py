@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 import click
 
-from graph.formats import RdfFormat, ResultFormat
+from graph.store.formats import RdfFormat, ResultFormat
 from qgkg.config import Settings
 from qgkg.errors import QgkgError
 
@@ -113,7 +113,7 @@ def build(paths: tuple[Path, ...], clean: bool, jobs: int | None, quiet: bool, n
     settings = settings_from(kwargs)
     targets = list(paths) or [bundled_corpus()]
     if settings.endpoint:
-        from graph.remote import build_remote
+        from graph.build_remote import build_remote
 
         report = build_remote(settings, targets, clean=clean, jobs=jobs, quiet=quiet)
     else:
@@ -272,7 +272,7 @@ def query(query: str | None, query_file: str | None, params: tuple[str, ...], li
           **kwargs: Any) -> None:
     """Run a SPARQL query (QUERY text, or -f FILE) over the union of all graphs."""
     from graph.queries import canned_queries, get_query, parse_query_file
-    from graph.store import bind_params, check_query_allowed, open_store
+    from graph.store import check_params, check_query_allowed, open_store
     from graph.table import print_table
 
     if list_queries:
@@ -304,30 +304,23 @@ def query(query: str | None, query_file: str | None, params: tuple[str, ...], li
         canned, text = None, str(query)
     check_query_allowed(text)
     store = open_store(settings)
-    subs = bind_params(canned, bound) if canned else None
+    values = check_params(canned, bound) if canned else None
     if bound and not canned:
         raise click.UsageError("--param needs a query file with '# param:' lines")
-    result = None
     if canned is not None and canned.name in canned_queries() and canned.text == get_query(canned.name).text:
         # the bundled query itself: answered from the build-time tables when the store has them
-        from graph.materialized import as_solutions, variables
+        from graph.materialized import CannedAnswers
 
-        rows = store.materialized(canned, bound)
-        columns = variables(canned.name)
-        if rows is not None and columns is not None:
-            result = as_solutions(columns, rows)
-    if result is None:
-        result = store.raw_query(text, substitutions=subs)
+        result = CannedAnswers(store).results(canned, bound)
+    else:
+        result = store.query(text, params=values)
     out = sys.stdout.buffer
     if fmt == "table":
         print_table(result, out)
+    elif result.kind == "graph":
+        result.serialize(out, RdfFormat.TTL)
     else:
-        import pyoxigraph as ox
-
-        if isinstance(result, ox.QueryTriples):
-            result.serialize(out, RdfFormat.TTL.oxigraph)
-        else:
-            result.serialize(out, ResultFormat.parse(fmt).oxigraph)
+        result.serialize(out, ResultFormat.parse(fmt))
     out.flush()
 
 

@@ -37,31 +37,14 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from graph.formats import RdfFormat
-from graph.store import PREFIXES
+from graph.store.chunks import INDEX_DB, PART_SEP, SEGMENTS, connect
+from graph.store.formats import RdfFormat
+from graph.store.values import PREFIXES
 
-CHUNK_FORMATS = (RdfFormat.NQ, RdfFormat.TRIG, RdfFormat.TTL, RdfFormat.NT, RdfFormat.JSONLD)
-INDEX_DB = "chunks.sqlite"
-SEGMENTS = "segments"
 COMPRESSLEVEL = 6
-PART_SEP = "\t"  # never in an IRI
 DEFAULT_GRAPH_KEY = ""  # the default graph's key in the index (qgkg writes none, but a store may have one)
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _RDF_TYPE = ox.NamedNode(RDF_TYPE)
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS segment (name TEXT PRIMARY KEY, size INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS chunk (
-    graph TEXT NOT NULL, fmt TEXT NOT NULL, segment TEXT NOT NULL,
-    offset INTEGER NOT NULL, length INTEGER NOT NULL, PRIMARY KEY (graph, fmt));
-CREATE TABLE IF NOT EXISTS tally (
-    graph TEXT PRIMARY KEY, statements INTEGER NOT NULL, owned INTEGER NOT NULL,
-    properties TEXT NOT NULL, classes TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS foreign_subject (graph TEXT NOT NULL, subject TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS foreign_by_graph ON foreign_subject (graph);
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
-
 
 @dataclass
 class GraphTally:
@@ -121,15 +104,6 @@ def serialize_graph(quads: list[ox.Quad]) -> dict[RdfFormat, bytes]:
         if data and not data.endswith(b"\n") and fmt is not RdfFormat.JSONLD:
             out[fmt] = data + b"\n"
     return out
-
-
-def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """Open a chunk index (read-only ones are immutable: their version never changes)."""
-    if readonly:
-        return sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
-    db = sqlite3.connect(path)
-    db.executescript(_SCHEMA)
-    return db
 
 
 class SegmentWriter:

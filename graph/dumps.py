@@ -30,84 +30,37 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
-from graph.dump_chunks import (
-    CHUNK_FORMATS,
-    DEFAULT_GRAPH_KEY,
-    INDEX_DB,
-    ChunkReport,
-    ChunkSource,
-    GraphTally,
-    connect,
-    graph_key,
-    write_chunks,
-)
-from graph.dump_read import DumpReader, dump_sizes, has_chunks, iter_decompressed
+from graph.dump_chunks import DEFAULT_GRAPH_KEY, ChunkReport, ChunkSource, GraphTally, graph_key, write_chunks
 from graph.dump_reference import reference_sources
-from graph.formats import RdfFormat
 from graph.store import reference_graph_iri
+from graph.store.chunks import (
+    DUMP_FORMATS,
+    INDEX,
+    INDEX_DB,
+    cached_sha256,
+    connect,
+    dump_name,
+    dump_sizes,
+    has_chunks,
+    open_dump,
+    read_index,
+)
 
-DUMP_FORMATS = CHUNK_FORMATS
 DUMPS_DIR = "dumps"
-INDEX = "dumps.json"
 LOCK = "dumps.lock"
 INDEX_FORMAT = 2
-
-
-def dump_name(fmt: RdfFormat) -> str:
-    """The file name of a dump (``qgkg.nq.gz`` …)."""
-    return f"qgkg.{fmt.extension}.gz"
-
-
-DUMP_NAMES = {dump_name(f): f for f in DUMP_FORMATS}
-
-
-def read_index(version: Path) -> dict[str, Any] | None:
-    """The dumps index of a version (with every sha256 known so far), or None when it has none yet."""
-    folder = Path(version) / DUMPS_DIR
-    try:
-        data: dict[str, Any] = json.loads((folder / INDEX).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    for f in data.get("files", []):
-        if not f.get("sha256"):
-            f["sha256"] = _cached_sha256(folder, f["name"])
-    return data
-
-
-def is_chunked(version: Path) -> bool:
-    """True when the version's dumps are served from per-graph chunks (not assembled files)."""
-    folder = Path(version) / DUMPS_DIR
-    return (folder / INDEX).is_file() and has_chunks(folder)
-
-
-def open_dump(version: Path, name: str) -> DumpReader:
-    """A seekable reader over the gzip bytes of dump ``name`` of a chunked version."""
-    return DumpReader(Path(version) / DUMPS_DIR, DUMP_NAMES[name])
-
-
-def iter_dump_text(version: Path, fmt: RdfFormat) -> Iterator[bytes]:
-    """The decompressed text of a chunked version's dump, in blocks (memory stays flat)."""
-    return iter_decompressed(Path(version) / DUMPS_DIR, fmt)
-
-
-def _cached_sha256(folder: Path, name: str) -> str | None:
-    try:
-        text = (folder / f"{name}.sha256").read_text(encoding="ascii")
-    except OSError:
-        return None
-    return text.split()[0] if text.strip() else None
 
 
 def file_sha256(version: Path, name: str) -> str:
     """The sha256 of a whole dump file, computed once (reading every byte) and cached beside the index."""
     folder = Path(version) / DUMPS_DIR
-    known = _cached_sha256(folder, name)
+    known = cached_sha256(folder, name)
     if known:
         return known
     h = hashlib.sha256()

@@ -46,8 +46,8 @@ from graph.network_cache import (
     SKOS_PREF,
     open_cache,
 )
-from graph.queries import CannedQuery
-from graph.store import Value, bind_params
+from graph.queries import CannedQuery, get_query
+from graph.store import GraphStore, Results, Value, check_params
 from qgkg.config import ONTOLOGY_NS
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -263,7 +263,7 @@ def answer(version: Path, query: CannedQuery, params: Mapping[str, object]) -> l
     path = Path(version) / CACHE_FILE
     if spec is None or not path.is_file():
         return None
-    bound = {var.value: term for var, term in bind_params(query, params).items()}  # the SPARQL's checks and errors
+    bound = check_params(query, params)  # the SPARQL's checks and errors
     try:
         conn = open_cache(path)
     except sqlite3.Error:
@@ -375,40 +375,36 @@ def order_rows(rows: list[dict[str, Value]], order: Iterable[tuple[str, bool]],
     return out
 
 
-# --- the rows as an engine result (for the CLI's serialisers) -------------------------------------
+# --- the wrapper ------------------------------------------------------------------------------------
 
 
-def variables(name: str) -> tuple[str, ...] | None:
-    """The projected variables of a materialised canned query, or None when it is not materialised."""
-    spec = ANSWERS.get(name)
-    return spec.columns if spec else None
+class CannedAnswers:
+    """A store whose canned analyst queries are answered from its version's tables when they can be.
 
-
-def _term(value: Value) -> Any:
-    if value.kind == "iri":
-        return ox.NamedNode(value.value)
-    if value.lang:
-        return ox.Literal(value.value, language=value.lang)
-    return ox.Literal(value.value, datatype=ox.NamedNode(value.datatype or XSD_STRING))
-
-
-def as_solutions(columns: Iterable[str], rows: Iterable[dict[str, Value]]) -> Any | None:
-    """The rows as a pyoxigraph ``QuerySolutions``, so that they print and serialise exactly as the engine's do.
-
-    None when a row holds a blank node (a ``VALUES`` block cannot carry one).
+    ``select`` and ``results`` give the table's rows (the SPARQL's exact rows, see the module
+    docstring) and fall back to the SPARQL; everything else is the wrapped store's. The shell
+    wraps the store it opens for ``qgkg query``; a remote store has no tables and runs the SPARQL.
     """
-    cols = list(columns)
-    lines = []
-    for row in rows:
-        cells = []
-        for c in cols:
-            v = row.get(c)
-            if v is None:
-                cells.append("UNDEF")
-            elif v.kind == "bnode":
-                return None
-            else:
-                cells.append(str(_term(v)))
-        lines.append(f"({' '.join(cells)})")
-    names = " ".join(f"?{c}" for c in cols)
-    return ox.Store().query(f"SELECT {names} WHERE {{ VALUES ({names}) {{ {' '.join(lines)} }} }}")
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def answer(self, query: CannedQuery, params: Mapping[str, object]) -> list[dict[str, Value]] | None:
+        """The rows from the tables, or None when the SPARQL must run."""
+        version = self.store.version
+        return answer(version, query, params) if version is not None else None
+
+    def select(self, name: str, **params: object) -> list[dict[str, Value]]:
+        """Like ``GraphStore.select``, from the tables when they give the answer."""
+        rows = self.answer(get_query(name), params)
+        return rows if rows is not None else self.store.select(name, **params)
+
+    def results(self, query: CannedQuery, params: Mapping[str, object]) -> Results:
+        """The answer to a canned query as ``Results`` (from the tables when they give it)."""
+        rows = self.answer(query, params)
+        if rows is not None:
+            return Results.from_rows(ANSWERS[query.name].columns, rows)
+        return self.store.query(query.text, params=check_params(query, params))

@@ -447,11 +447,12 @@ def home_page(store: GraphStore) -> HomePage:
         from graph.stats import compute_stats
 
         stats = compute_stats(store)
-    manifest = store.manifest if isinstance(store, EmbeddedStore) else {}
+    manifest = store.manifest if isinstance(store, EmbeddedStore) else None
     counts = dict(stats["counts"])
-    counts.setdefault("triples", manifest.get("counts", {}).get("triples", 0))
-    if manifest.get("counts", {}).get("triples"):
-        counts["triples"] = manifest["counts"]["triples"]
+    triples = manifest.total.triples if manifest is not None else 0
+    counts.setdefault("triples", triples)
+    if triples:
+        counts["triples"] = triples
     cells: dict[str, dict[str, list[Ref]]] = defaultdict(lambda: defaultdict(list))
     wheres: dict[str, Ref] = {}
     for p in stats["plans"].values():
@@ -465,7 +466,7 @@ def home_page(store: GraphStore) -> HomePage:
     )
     programmes = tuple((Ref(p["iri"], p["name"], p.get("en")), p["activities"]) for p in stats["programmes"])
     return HomePage(
-        counts, years, table, programmes, version.name if version else "", manifest.get("built_at", "")
+        counts, years, table, programmes, version.name if version else "", manifest.built_at if manifest else ""
     )
 
 
@@ -516,14 +517,12 @@ def _indexed_search(conn: Any, q: str, simplified: str) -> SearchPage:
 
 def describe(store: GraphStore, iri: str, fmt: Any) -> bytes | None:
     """The resource's description plus the labels of what it links to, in ``fmt``; None if unknown."""
-    import pyoxigraph as ox
-
     from graph.queries import get_query
-    from graph.store import PREFIXES, bind_params
+    from graph.store import check_params
+    from graph.store.results import write_triples
 
     query = get_query("page_describe")
-    triples = list(store.raw_query(query.text, substitutions=bind_params(query, {"iri": iri})))
+    triples = list(store.query(query.text, params=check_params(query, {"iri": iri})).triples())
     if not triples:
         return None
-    prefixes = PREFIXES if fmt.value in ("ttl", "rdf") else None
-    return ox.serialize(triples, format=fmt.oxigraph, prefixes=prefixes) or b""
+    return write_triples(triples, fmt, prefixes=fmt.value in ("ttl", "rdf"))

@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from graph.formats import ResultFormat
+from graph.store.formats import ResultFormat
 
 Row = Sequence[Any]
 

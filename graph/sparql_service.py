@@ -23,9 +23,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from graph.formats import RdfFormat, ResultFormat
 from graph.sparql_results import MEDIA_TYPES, write_boolean, write_solutions
 from graph.store import check_query_allowed
+from graph.store.formats import RdfFormat, ResultFormat
 from qgkg.errors import QgkgError, QueryError
 
 TABLE = "table"  # the format of a job whose rows go to an HTML table, not to bytes
@@ -82,7 +82,7 @@ def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
     sparql = job.sparql
     if job.substitutions:
         # bound as VALUES, as GraphStore.raw_query does (pyoxigraph's substitutions need projected variables)
-        from graph.bind import inject_values
+        from graph.store.binding import inject_values
 
         sparql = inject_values(sparql, {ox.Variable(k): v for k, v in job.substitutions})
     started = time.perf_counter()

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import IO, Any
+from typing import IO
 
-import pyoxigraph as ox
-
-from graph.store import PREFIXES, to_value
+from graph.store import PREFIXES, Results
+from graph.store.formats import RdfFormat
 
 
 def shorten(iri: str) -> str:
@@ -23,22 +22,19 @@ def width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def print_table(result: Any, out: IO[bytes]) -> None:
+def print_table(result: Results, out: IO[bytes]) -> None:
     """Write a SELECT (as an aligned table), an ASK (yes/no) or a graph result (Turtle)."""
-    if isinstance(result, bool):
-        out.write(b"yes\n" if result else b"no\n")
+    if result.kind == "boolean":
+        out.write(b"yes\n" if result.boolean else b"no\n")
         return
-    if isinstance(result, ox.QueryTriples):
-        result.serialize(out, ox.RdfFormat.TURTLE)
+    if result.kind == "graph":
+        result.serialize(out, RdfFormat.TTL)
         return
-    names = [v.value for v in result.variables]
+    names = list(result.variables)
     rows = []
-    for solution in result:
-        row = []
-        for name in names:
-            v = to_value(solution[name])
-            row.append("" if v is None else (shorten(v.value) if v.is_iri else v.value).replace("\n", " "))
-        rows.append(row)
+    for solution in result.rows():
+        rows.append(["" if v is None else (shorten(v.value) if v.is_iri else v.value).replace("\n", " ")
+                     for v in solution])
     widths = [max([width(n)] + [width(r[i]) for r in rows]) for i, n in enumerate(names)]
 
     def line(cells: list[str]) -> str:

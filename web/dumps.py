@@ -13,7 +13,8 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, render_template, request, send_file
 from werkzeug.wsgi import wrap_file
 
-from graph.dumps import DUMP_NAMES, DUMPS_DIR, ensure_dumps, file_sha256, is_chunked, open_dump, read_index
+from graph.dumps import DUMPS_DIR, ensure_dumps, file_sha256
+from graph.store.chunks import DUMP_NAMES, is_chunked, open_dump, read_index
 from web.errors import wants_json
 from web.negotiate import prefers_html
 from web.state import state

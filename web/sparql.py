@@ -12,10 +12,10 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from graph.formats import RdfFormat, ResultFormat
 from graph.queries import CannedQuery, canned_queries, get_query
 from graph.sparql_service import TABLE, QueryJob, QueryOutcome
 from graph.store import EmbeddedStore, bind_params
+from graph.store.formats import RdfFormat, ResultFormat
 from graph.void import service_description
 from qgkg.errors import QueryError
 from web import negotiate

@@ -19,9 +19,10 @@ import rdflib
 from bench.generate import generate
 from graph.build import build
 from graph.dump_chunks import INDEX_DB, PART_SEP, SEGMENTS, read_meta
-from graph.dumps import DUMP_NAMES, DUMPS_DIR, dump_name, open_dump, read_index, run_locked
-from graph.formats import RdfFormat
+from graph.dumps import DUMPS_DIR, run_locked
 from graph.store import EmbeddedStore, StoreDir, reference_graph_iri
+from graph.store.chunks import DUMP_NAMES, dump_name, open_dump, read_index
+from graph.store.formats import RdfFormat
 from qgkg.config import DEFAULT_BASE
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -16,11 +16,11 @@ from click.testing import CliRunner
 from bench.generate import generate, generate_plan
 from graph.build import build
 from graph.cli import main
-from graph.formats import ResultFormat
-from graph.materialized import ANSWERS, answer, order_key
+from graph.materialized import ANSWERS, CannedAnswers, answer, order_key
 from graph.network_cache import CACHE_FILE
 from graph.queries import get_query
 from graph.store import EmbeddedStore, Value, bind_params, solutions_to_rows
+from graph.store.formats import ResultFormat
 from qgkg.config import DEFAULT_BASE
 
 QG = "https://w3id.org/qgkg/ontology#"
@@ -110,7 +110,7 @@ def test_synthetic_answers_are_not_trivial(synthetic_store: Path) -> None:
 
 
 def test_select_uses_the_materialised_answer(synthetic_store: Path) -> None:
-    store = EmbeddedStore(synthetic_store, base=DEFAULT_BASE)
+    store = CannedAnswers(EmbeddedStore(synthetic_store, base=DEFAULT_BASE))
     assert store.select("programme_diffusion") == answer(store.version, get_query("programme_diffusion"), {})
 
 

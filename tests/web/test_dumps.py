@@ -11,8 +11,9 @@ import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
 
-from graph.dumps import DUMPS_DIR, dumps_state, read_index, run_locked
+from graph.dumps import DUMPS_DIR, dumps_state, run_locked
 from graph.store import StoreDir
+from graph.store.chunks import read_index
 
 FORMATS = {
     "qgkg.nq.gz": ox.RdfFormat.N_QUADS,

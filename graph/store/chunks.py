@@ -1,19 +1,122 @@
-"""Reading dumps assembled from their per-graph gzip members (``graph.dump_chunks``); nothing is copied."""
+"""A version's dumps as the store reads them: the chunk index, and dump files assembled from their members.
+
+Every named graph of a version is serialized once per format as a gzip member (written by
+``graph.derived.dumps``); a dump file is the concatenation of its members. Layout inside
+``Version.dumps``::
+
+    dumps.json           the files (size, statements, sha256 once known) and the VoID tallies
+    chunks.sqlite        where each (graph, format) member lives, and each graph's VoID tally
+    segments/NAME.seg    members appended one after the other
+    NAME.sha256          a dump file's sha256, once computed
+
+Nothing here writes; nothing is assembled on disk: readers stream the members.
+"""
 
 from __future__ import annotations
 
 import bisect
 import gzip
 import io
+import json
 import os
+import sqlite3
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from graph.dump_chunks import CHUNK_FORMATS, INDEX_DB, SEGMENTS, connect
-from graph.formats import RdfFormat
+from graph.store.formats import RdfFormat
+from graph.store.versions import Version
+
+CHUNK_FORMATS = (RdfFormat.NQ, RdfFormat.TRIG, RdfFormat.TTL, RdfFormat.NT, RdfFormat.JSONLD)
+DUMP_FORMATS = CHUNK_FORMATS
+INDEX = "dumps.json"
+INDEX_DB = "chunks.sqlite"
+SEGMENTS = "segments"
+PART_SEP = "\t"  # between a graph IRI and a part in a chunk key (never in an IRI)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS segment (name TEXT PRIMARY KEY, size INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS chunk (
+    graph TEXT NOT NULL, fmt TEXT NOT NULL, segment TEXT NOT NULL,
+    offset INTEGER NOT NULL, length INTEGER NOT NULL, PRIMARY KEY (graph, fmt));
+CREATE TABLE IF NOT EXISTS tally (
+    graph TEXT PRIMARY KEY, statements INTEGER NOT NULL, owned INTEGER NOT NULL,
+    properties TEXT NOT NULL, classes TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS foreign_subject (graph TEXT NOT NULL, subject TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS foreign_by_graph ON foreign_subject (graph);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """Open a chunk index (read-only ones are immutable: their version never changes)."""
+    if readonly:
+        return sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    db = sqlite3.connect(path)
+    db.executescript(_SCHEMA)
+    return db
+
+
+def dump_name(fmt: RdfFormat) -> str:
+    """The file name of a dump (``qgkg.nq.gz`` …)."""
+    return f"qgkg.{fmt.extension}.gz"
+
+
+DUMP_NAMES = {dump_name(f): f for f in DUMP_FORMATS}
+
+
+def read_index(version: Path) -> dict[str, Any] | None:
+    """The dumps index of a version (with every sha256 known so far), or None when it has none yet."""
+    folder = Version(version).dumps
+    try:
+        data: dict[str, Any] = json.loads((folder / INDEX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    for f in data.get("files", []):
+        if not f.get("sha256"):
+            f["sha256"] = cached_sha256(folder, f["name"])
+    return data
+
+
+def cached_sha256(folder: Path, name: str) -> str | None:
+    """The sha256 of dump ``name`` computed earlier, or None."""
+    try:
+        text = (folder / f"{name}.sha256").read_text(encoding="ascii")
+    except OSError:
+        return None
+    return text.split()[0] if text.strip() else None
+
+
+def is_chunked(version: Path) -> bool:
+    """True when the version's dumps are served from per-graph chunks (not assembled files)."""
+    folder = Version(version).dumps
+    return (folder / INDEX).is_file() and has_chunks(folder)
+
+
+def open_dump(version: Path, name: str) -> DumpReader:
+    """A seekable reader over the gzip bytes of dump ``name`` of a chunked version."""
+    return DumpReader(Version(version).dumps, DUMP_NAMES[name])
+
+
+def iter_dump_text(version: Path, fmt: RdfFormat) -> Iterator[bytes]:
+    """The decompressed text of a chunked version's dump, in blocks (memory stays flat)."""
+    return iter_decompressed(Version(version).dumps, fmt)
+
+
+def dump_from_chunks(version: Path, out: IO[bytes], fmt: RdfFormat) -> int | None:
+    """Copy the version's dump of ``fmt`` to ``out``, decompressed; the statements written, or None
+    when the version has no chunks of it."""
+    if fmt not in DUMP_FORMATS or not is_chunked(version):
+        return None
+    info = read_index(version)
+    entry = next((f for f in (info or {}).get("files", []) if f["format"] == fmt.value), None)
+    if entry is None:
+        return None
+    for block in iter_dump_text(version, fmt):
+        out.write(block)
+    return int(entry["triples"])
 
 _JSONLD_OPEN, _JSONLD_SEP, _JSONLD_CLOSE = (gzip.compress(b, mtime=0) for b in (b"[", b",\n", b"]\n"))
 _READ_BLOCK = 1 << 18  # compressed bytes read at a time

@@ -1,9 +1,9 @@
 """A remote SPARQL 1.1 server as the store: reads through the Protocol, writes through the Graph Store Protocol.
 
-``RemoteStore`` answers the same ``GraphStore`` API as the embedded store, with the
-same result objects (pyoxigraph ``QuerySolutions``/``QueryBoolean``/``QueryTriples``),
-so that the CLI, the network code and the web app do not know which one they talk to.
-``build_remote`` writes one named graph per plan, like the embedded build.
+``RemoteStore`` answers the same ``GraphStore`` API as the embedded store, so that the CLI,
+the network code and the web app do not know which one they talk to; ``RemoteWriter``
+replaces named graphs for ``graph.build.remote``, which writes one named graph per plan,
+like the embedded build.
 
 Endpoints are derived from the query URL when they can be (``--update-endpoint`` and
 ``--gsp-endpoint`` win): Oxigraph server ``/query`` → ``/update``, ``/store``; Fuseki
@@ -12,7 +12,7 @@ Endpoints are derived from the query URL when they can be (``--update-endpoint``
 Virtuoso ``/sparql`` → ``/sparql``, ``/sparql-graph-crud``. See docs/REMOTE.md.
 
 .. warning::
-   ``raw_query`` sends user-supplied SPARQL to the server: ``SERVICE`` is refused by the
+   ``query`` sends user-supplied SPARQL to the server: ``SERVICE`` is refused by the
    callers (``check_query_allowed``); the time limit is ``Settings.query_timeout`` on the
    HTTP exchange, and the server's own limits apply.
 """
@@ -29,9 +29,12 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
-from graph.bind import inject_values
-from graph.formats import RdfFormat
-from graph.store import PREFIXES, GraphStore
+from graph.store.api import GraphStore, bound_text
+from graph.store.binding import inject_values
+from graph.store.dataset import UNION, Dataset
+from graph.store.formats import RdfFormat
+from graph.store.results import Results
+from graph.store.values import PREFIXES, Value
 from qgkg.config import Settings
 from qgkg.errors import QueryError, StoreError
 
@@ -134,27 +137,13 @@ class RemoteStore(GraphStore):
         self.endpoints = endpoints_of(settings)
         self.timeout = settings.query_timeout
 
-    def raw_query(
-        self,
-        sparql: str,
-        *,
-        substitutions: Mapping[ox.Variable, Any] | None = None,
-        default_graph: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-    ) -> Any:
-        """Run SPARQL on the server; return pyoxigraph result objects, like the embedded store."""
-        text = inject_values(sparql, substitutions) if substitutions else sparql
-        params: list[tuple[str, str]] = []
-        if default_graph is None and named_graphs is None and self.endpoints.oxigraph:
-            params.append(("union-default-graph", ""))
-        params += [("default-graph-uri", g) for g in default_graph or []]
-        params += [("named-graph-uri", g) for g in named_graphs or []]
-        if default_graph == [] and named_graphs:
-            pass  # named graphs only: the Protocol gives an empty default graph
+    def _run(self, sparql: str, dataset: Dataset) -> Any:
+        """POST the query; the parsed answer: a pyoxigraph result, or an iterator of triples."""
+        params = dataset.protocol_params(oxigraph=self.endpoints.oxigraph)
         url = self.endpoints.query + ("?" + urllib.parse.urlencode(params) if params else "")
         req = urllib.request.Request(
             url,
-            data=text.encode("utf-8"),
+            data=sparql.encode("utf-8"),
             headers={"Content-Type": "application/sparql-query; charset=utf-8", "Accept": _ACCEPT},
             method="POST",
         )
@@ -164,11 +153,30 @@ class RemoteStore(GraphStore):
             if media in _RESULT_TYPES:
                 return ox.parse_query_results(response, _RESULT_TYPES[media])  # streamed
             if media in _GRAPH_TYPES:
-                return _as_query_triples(ox.parse(response, _GRAPH_TYPES[media]))
+                return ox.parse(response, _GRAPH_TYPES[media])  # streamed
         except SyntaxError as exc:
             raise StoreError(f"{self.endpoints.query}: unreadable answer ({exc})") from None
         response.close()
         raise StoreError(f"{self.endpoints.query}: unexpected answer type {media or 'none'}")
+
+    def query(self, sparql: str, *, params: Mapping[str, Value] | None = None, dataset: Dataset = UNION) -> Results:
+        """Run SPARQL on the server over ``dataset`` (by default the union of its graphs)."""
+        return Results.of(self._run(bound_text(sparql, params), dataset))
+
+    def raw_query(
+        self,
+        sparql: str,
+        *,
+        substitutions: Mapping[Any, Any] | None = None,
+        default_graph: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> Any:
+        """Run SPARQL on the server; pyoxigraph's result objects, as the embedded store gives them."""
+        text = inject_values(sparql, substitutions) if substitutions else sparql
+        result = self._run(text, Dataset.of(default_graph, named_graphs))
+        if isinstance(result, ox.QuerySolutions | ox.QueryBoolean):
+            return result
+        return _as_query_triples(result)
 
     def dump(self, out: IO[bytes], fmt: RdfFormat) -> int:
         """Stream every graph: a Graph Store GET of the dataset where possible, else a streamed SELECT."""
@@ -209,7 +217,8 @@ class RemoteStore(GraphStore):
 
 
 def _as_query_triples(triples: Iterable[ox.Triple]) -> Any:
-    """Triples as a pyoxigraph ``QueryTriples`` (the type the callers test for)."""
+    """Triples as a pyoxigraph ``QueryTriples``: only ``raw_query`` (the engine's own objects, for tests
+    comparing backends) needs one; ``query`` streams the parsed triples as they come."""
     mem = ox.Store()
     mem.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
     return mem.query("CONSTRUCT WHERE { ?s ?p ?o }")
@@ -217,17 +226,6 @@ def _as_query_triples(triples: Iterable[ox.Triple]) -> Any:
 
 # --- writing -----------------------------------------------------------------------------------------
 
-_QG = "https://w3id.org/qgkg/ontology#"
-_REMOTE_PLANS = f"""
-SELECT ?g ?source ?sha WHERE {{
-  GRAPH ?g {{ ?g a <{_QG}Plan> ; <http://purl.org/dc/terms/source> ?source ; <{_QG}sha256> ?sha }}
-}}"""
-_COUNTS = f"""
-SELECT (COUNT(DISTINCT ?p) AS ?plans) (COUNT(DISTINCT ?a) AS ?activities) (COUNT(DISTINCT ?o) AS ?agencies) {{
-  {{ GRAPH ?g {{ ?p a <{_QG}Plan> }} }} UNION {{ GRAPH ?g {{ ?a a <{_QG}Activity> }} }}
-  UNION {{ GRAPH ?r {{ ?o a <{_QG}Agency> }} }}
-}}"""
-_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 _BATCH_BYTES = 4 << 20
 
 
@@ -283,158 +281,3 @@ class RemoteWriter:
     def _gsp_url(self, iri: str) -> str:
         gsp = str(self.endpoints.gsp)
         return gsp + ("&" if "?" in gsp else "?") + urllib.parse.urlencode({"graph": iri})
-
-
-def _endpoint_key(url: str) -> str:
-    """A folder name for an endpoint's local state."""
-    import hashlib
-
-    readable = re.sub(r"[^A-Za-z0-9]+", "-", urllib.parse.urlsplit(url).netloc + urllib.parse.urlsplit(url).path)
-    return f"{readable.strip('-')[:60]}-{hashlib.sha1(url.encode('utf-8')).hexdigest()[:8]}"
-
-
-def remote_sources(store: RemoteStore) -> dict[str, dict[str, Any]]:
-    """The files the server holds plans of: source → {sha256, graphs}."""
-    sources: dict[str, dict[str, Any]] = {}
-    for row in store.select_query(_REMOTE_PLANS):
-        entry = sources.setdefault(row["source"].value, {"sha256": row["sha"].value, "graphs": []})
-        entry["graphs"].append(row["g"].value)
-    for entry in sources.values():
-        entry["graphs"].sort()
-    return sources
-
-
-def _nt(triples: Iterable[ox.Triple]) -> str:
-    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-
-
-def build_remote(
-    settings: Settings,
-    targets: list[Any],
-    *,
-    clean: bool = False,
-    jobs: int | None = None,
-    quiet: bool = False,
-) -> Any:
-    """Add or update the plans of ``targets`` on the remote store, one named graph per plan.
-
-    Files whose name and sha256 the server already holds are skipped. The entity
-    descriptions each plan contributed are kept in a local store under
-    ``STORE/remote/<endpoint>/`` and merged into the reference graph, as the embedded
-    build does; the reference graph is rewritten only for the entities touched.
-    Not atomic as a whole: each graph (or each update batch) is replaced atomically.
-    """
-    import hashlib
-    import json
-    import os
-    import shutil
-    import sys
-    import time
-    from pathlib import Path
-
-    from graph.build import BuildLock, BuildReport, extract_all, find_plan_files, sha256_file, static_triples
-    from graph.store import reference_graph_iri
-
-    started = time.perf_counter()
-    store = RemoteStore(settings)
-    writer = RemoteWriter(store.endpoints)
-    base = settings.base
-    ref = reference_graph_iri(base)
-    local = Path(settings.store) / "remote" / _endpoint_key(store.endpoints.query)
-    report = BuildReport(version=store.endpoints.query)
-    with BuildLock(local):
-        state_path = local / "state.json"
-        state: dict[str, Any] = {}
-        if state_path.is_file() and not clean:
-            state = json.loads(state_path.read_text(encoding="utf-8"))
-        files = find_plan_files([Path(t) for t in targets])
-        report.files_seen = len(files)
-        on_server = remote_sources(store)
-        if clean:
-            writer.replace_graphs([], [g for e in on_server.values() for g in e["graphs"]] + [ref])
-            on_server = {}
-        if not state or state.get("base") != base:
-            # no local contributions for this endpoint: every file is extracted again, so that
-            # the entity descriptions can be merged (plans from elsewhere keep theirs as they are)
-            shutil.rmtree(local / "contrib", ignore_errors=True)
-            state = {}
-        todo = []
-        for path in files:
-            known = on_server.get(path.name)
-            if state and known and known["sha256"] == sha256_file(path):
-                report.files_unchanged += 1
-            else:
-                todo.append(path)
-        bar: Any = None
-        if not quiet and todo:
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(todo), unit="file", desc="extracting", file=sys.stderr)
-
-        def progress(r: Any) -> None:
-            if bar is not None:
-                bar.update(1)
-
-        try:
-            results = extract_all(todo, base, jobs or os.cpu_count() or 1, progress)
-        finally:
-            if bar is not None:
-                bar.close()
-        good = [r for r in results if r.error is None]
-        report.errors = [r.error for r in results if r.error]
-        report.warnings = [w for r in good for w in r.warnings]
-        report.files_extracted = len(good)
-
-        contrib = ox.Store(str(local / "contrib"))
-        touched: set[Any] = set()
-        drop: list[str] = []
-        for r in good:
-            new_graphs = {iri for iri, _nt in r.plans}
-            old = set(on_server.get(r.source, {}).get("graphs", [])) | set(
-                state.get("sources", {}).get(r.source, {}).get("graphs", []))
-            drop.extend(sorted(old - new_graphs))
-            for g in old | new_graphs:
-                node = ox.NamedNode(g)
-                touched |= {q.subject for q in contrib.quads_for_pattern(None, None, None, node)}
-                contrib.remove_graph(node) if contrib.contains_named_graph(node) else None
-            if r.entities:
-                node = ox.NamedNode(r.plans[0][0])
-                quads = [ox.Quad(t.subject, t.predicate, t.object, node)
-                         for t in ox.parse(r.entities.encode("utf-8"), ox.RdfFormat.N_TRIPLES)]
-                contrib.extend(quads)
-                touched |= {q.subject for q in quads}
-        writer.replace_graphs(((iri, nt) for r in good for iri, nt in r.plans), drop)
-
-        static = static_triples(base)
-        static_subjects = {t.subject for t in static}
-        digest = hashlib.sha256(_nt(static).encode("utf-8")).hexdigest()
-        full = clean or state.get("static_sha256") != digest or not writer.endpoints.update
-        subjects = {q.subject for q in contrib.quads_for_pattern(None, None, None, None)} if full else touched
-        merged: list[ox.Triple] = []
-        for s in sorted(subjects - static_subjects, key=str):
-            pairs = {(q.predicate, q.object) for q in contrib.quads_for_pattern(s, None, None, None)}
-            merged.extend(ox.Triple(s, p, o) for p, o in sorted(pairs, key=str))
-        if full:
-            writer.replace_graphs([(ref, _nt(static) + _nt(merged))])
-        elif subjects:
-            iris = " ".join(str(s) for s in subjects - static_subjects if isinstance(s, ox.NamedNode))
-            writer.update(
-                f"DELETE {{ GRAPH <{ref}> {{ ?s ?p ?o }} }}\n"
-                f"WHERE {{ VALUES ?s {{ {iris} }} GRAPH <{ref}> {{ ?s ?p ?o }} }} ;\n"
-                f"INSERT DATA {{ GRAPH <{ref}> {{\n{_nt(merged)}}} }}"
-            )
-        contrib.flush()
-        sources = dict(state.get("sources", {}))
-        for r in good:
-            sources[r.source] = {"sha256": r.sha256, "graphs": sorted(iri for iri, _nt in r.plans)}
-        state = {"endpoint": store.endpoints.query, "base": base, "static_sha256": digest, "sources": sources}
-        tmp = state_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(tmp, state_path)
-        counts = store.select_query(_COUNTS)[0]
-        report.plans = int(counts["plans"].value)
-        report.activities = int(counts["activities"].value)
-        report.agencies = int(counts["agencies"].value)
-        report.triples = int(store.select_query(_TRIPLES)[0]["n"].value)
-    report.seconds = time.perf_counter() - started
-    return report

@@ -1,4 +1,5 @@
-"""Binding parameters into SPARQL text: a one-row ``VALUES`` joined into the query's groups.
+"""Parameters of a query: checked against a canned query's header, and bound into the SPARQL text as a
+one-row ``VALUES`` joined into the query's groups; and ``SERVICE`` refused.
 
 Both backends bind canned-query parameters this way (pyoxigraph's own ``substitutions``
 would need every bound variable in the SELECT projection, and remote servers have none),
@@ -14,7 +15,78 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from graph.queries import CannedQuery
+from graph.store.values import Value, to_term
 from qgkg.errors import QueryError
+
+_SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
+_IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|^`\\]*$")
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+
+
+def check_query_allowed(sparql: str) -> None:
+    """Refuse SERVICE: the store makes no outbound request on a user's behalf."""
+    if _SERVICE.search(_strip_strings_and_comments(sparql)):
+        raise QueryError("SERVICE is not allowed: the store makes no outbound requests")
+
+
+def _strip_strings_and_comments(sparql: str) -> str:
+    sparql = re.sub(r"'''.*?'''|\"\"\".*?\"\"\"", " ", sparql, flags=re.S)
+    sparql = re.sub(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"", " ", sparql)
+    sparql = re.sub(r"<[^<>\s]*>", " ", sparql)
+    return re.sub(r"#[^\n]*", " ", sparql)
+
+
+def check_params(query: CannedQuery, params: Mapping[str, object]) -> dict[str, Value]:
+    """User parameters of a canned query as terms, checked against its header (names, kinds, required ones)."""
+    values: dict[str, Value] = {}
+    for name, raw in params.items():
+        if raw is None or raw == "":
+            continue
+        p = query.param(name)
+        text = str(raw).strip()
+        if p.kind == "iri":
+            if not _IRI.match(text):
+                raise QueryError(f"parameter {name}: not an IRI: {text!r}")
+            values[name] = Value("iri", text)
+        elif p.kind in ("integer", "year"):
+            if not re.fullmatch(r"-?\d+", text):
+                raise QueryError(f"parameter {name}: not an integer: {text!r}")
+            values[name] = Value("literal", text, None, XSD_INTEGER)
+        else:
+            values[name] = Value("literal", text)
+    missing = [p.name for p in query.params if not p.optional and p.name not in params]
+    if missing:
+        raise QueryError(f"query {query.name!r} needs parameter(s): {', '.join(missing)}")
+    return values
+
+
+def substitutions(values: Mapping[str, Value]) -> dict[ox.Variable, Any]:
+    """Terms by variable, as ``inject_values`` (and pyoxigraph) take them."""
+    return {ox.Variable(name): to_term(v) for name, v in values.items()}
+
+
+def bind_params(query: CannedQuery, params: Mapping[str, object]) -> dict[ox.Variable, Any]:
+    """User parameters as pyoxigraph substitutions (for ``GraphStore.raw_query``), checked as ``check_params`` does."""
+    return substitutions(check_params(query, params))
+
+
+def value_params(params: Mapping[str, object]) -> dict[str, Value]:
+    """Plain Python values as terms: a ``Value`` as it is, an http(s) string as an IRI, a bool or an int typed."""
+    out: dict[str, Value] = {}
+    for name, value in params.items():
+        if isinstance(value, Value):
+            out[name] = Value("iri", value.value) if value.is_iri else Value("literal", value.value)
+        elif isinstance(value, str) and value.startswith(("http://", "https://")):
+            out[name] = Value("iri", value)
+        elif isinstance(value, bool):
+            out[name] = Value("literal", str(value).lower(), None, XSD_BOOLEAN)
+        elif isinstance(value, int):
+            out[name] = Value("literal", str(value), None, XSD_INTEGER)
+        else:
+            out[name] = Value("literal", str(value))
+    return out
 
 _SKIP = re.compile(
     r"""'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|<[^<>\s]*>|\#[^\n]*""",
