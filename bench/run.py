@@ -207,7 +207,7 @@ def bench_dump(root: Path) -> Figure:
 def bench_shacl(root: Path, jobs: int) -> Figure:
     """``qgkg validate --recheck``: SHACL again over every plan graph read from the store, in parallel
     (a build already validates what it extracts; this is the cost of checking a whole store again)."""
-    from graph.check import validate_store
+    from graph.validate.store_checks import validate_store
     from qgkg.config import Settings
 
     t = time.perf_counter()

@@ -42,7 +42,7 @@ class FileResult:
     activities: int = 0
     warnings: tuple[str, ...] = ()
     error: str | None = None
-    reports: tuple[dict[str, Any], ...] = ()  # one SHACL report entry per plan (graph.validate.report_entry)
+    reports: tuple[dict[str, Any], ...] = ()  # one SHACL report entry per plan (graph.validate.reports.report_entry)
     stat: tuple[tuple[str, int], ...] = ()  # size, mtime_ns and hashed_ns, taken before the file was read
 
 
@@ -120,7 +120,7 @@ def extract_one(path_str: str, base: str, validate: bool = False) -> FileResult:
 
 def extract_batch(path_strs: list[str], base: str, validate: bool = False) -> list[FileResult]:
     """Extract a few files (runs in a worker process) and, with ``validate``, validate all their
-    plans in one SHACL pass (see ``graph.validate.validate_plans``)."""
+    plans in one SHACL pass (see ``graph.validate.shacl.validate_plans``)."""
     done = [_extract(p, base) for p in path_strs]
     reports = _validate_extractions([ex for _r, ex in done if ex is not None], base) if validate else {}
     return [replace(r, reports=tuple(reports[str(p.iri)] for p in ex.plans)) if ex is not None and reports else r
@@ -159,7 +159,8 @@ def _extract(path_str: str, base: str) -> tuple[FileResult, Any]:
 
 def _validate_extractions(extractions: list[Any], base: str) -> dict[str, dict[str, Any]]:
     """Report entries by plan IRI for the plans of several extractions, validated in one pass."""
-    from graph.validate import report_entry, validate_plans
+    from graph.validate.reports import error_entry, report_entry
+    from graph.validate.shacl import validate_plans
 
     plans = [(str(p.iri), p.graph, ex.entities, ex.source) for ex in extractions for p in ex.plans]
     try:
@@ -171,8 +172,7 @@ def _validate_extractions(extractions: list[Any], base: str) -> dict[str, dict[s
                 out.update(_validate_extractions([ex], base))
             return out
         error = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
-        return {iri: {"graph": iri, "source": src, "conforms": False, "violations": 0, "warnings": 0,
-                      "results": [], "error": error} for iri, _g, _e, src in plans}
+        return {iri: error_entry(iri, error, source=src) for iri, _g, _e, src in plans}
     return {iri: report_entry(iri, reports[iri], source=src) for iri, _g, _e, src in plans}
 
 
@@ -288,7 +288,7 @@ def build(
 
     With ``validate`` (the default) every plan extracted is validated with the SHACL shapes in
     the same worker, and the reference descriptions the build touched are validated after the
-    merge; the reports are kept in the version's ``validation.json`` (see ``graph.validate``).
+    merge; the reports are kept in the version's ``validation.json`` (see ``graph.validate.reports``).
     """
     started = time.perf_counter()
     jobs = jobs or os.cpu_count() or 1
@@ -304,7 +304,7 @@ def build(
         if old_manifest and old_manifest.get("base", base) != base:
             raise StoreError(f"{root}: built with base {old_manifest.get('base')}, not {base}; use --clean")
 
-        from graph.validate import shapes_digest
+        from graph.validate.shacl import shapes_digest
         from loaders.version import extractor_version
 
         digest = shapes_digest(base) if validate else None
@@ -505,30 +505,12 @@ def _write_validation(version: Path, previous: Path | None, results: list[FileRe
                       checking: _ReferenceCheck, base: str, digest: str) -> None:
     """Write ``validation.json``: the previous reports of unchanged plans, the reports of the plans
     just extracted, and the reference graph's report with its touched entities validated again."""
-    from graph.validate import entry_from_rows, summary
+    from graph.validate.reports import build_report, write_validation
 
-    old = _previous_validation(previous, digest)
-    replaced = {r.source for r in results}
-    ref = reference_graph_iri(base)
-    entries = [e for e in old.get("graphs", []) if e.get("graph") != ref and e.get("source") not in replaced]
-    entries.extend(e for r in results for e in r.reports)
-    entries.sort(key=lambda e: e["graph"])
-    old_ref = next((e for e in old.get("graphs", []) if e.get("graph") == ref), None)
-    rows = [r for r in (old_ref or {}).get("results", []) if r["focus"] not in checking.scope]
-    rows.extend(checking.results())
-    entries.append(entry_from_rows(ref, rows))
-    data = summary(entries, shapes_sha256=digest, version=version.name)
-    (version / "validation.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-
-
-def _previous_validation(previous: Path | None, digest: str) -> dict[str, Any]:
-    if previous is None:
-        return {}
-    try:
-        data: dict[str, Any] = json.loads((previous / "validation.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if data.get("shapes_sha256") == digest else {}
+    data = build_report(version, previous, digest=digest, replaced={r.source for r in results},
+                        entries=[e for r in results for e in r.reports], reference=reference_graph_iri(base),
+                        rechecked=checking.scope, reference_rows=checking.results())
+    write_validation(version, data)
 
 
 def _reference_scope(touched: set[Any], static_reloaded: bool, base: str) -> set[str]:
@@ -562,7 +544,7 @@ def _validate_reference_text(text: str, base: str) -> list[dict[str, Any]]:
 
     from rdflib import Graph
 
-    from graph.validate import validate_graph
+    from graph.validate.shacl import validate_graph
 
     data = Graph()
     data.parse(data=text, format="nt")

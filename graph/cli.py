@@ -240,7 +240,7 @@ def validate(jobs: int | None, verbose: bool, recheck: bool, **kwargs: Any) -> N
     when they were made with the current shapes, and validates the store otherwise (or
     with --recheck). A remote store is always validated.
     """
-    from graph.check import validate_store
+    from graph.validate.store_checks import validate_store
 
     settings = settings_from(kwargs)
     summary = validate_store(settings, jobs=jobs, recheck=recheck)

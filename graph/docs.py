@@ -1,18 +1,13 @@
-"""Human-readable documentation of the ontology and the shapes, and the store's cached SHACL report."""
+"""Human-readable documentation of the ontology and the shapes."""
 
 from __future__ import annotations
 
-import json
-import os
-import threading
-from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 
-from qgkg.config import ONTOLOGY_NS, Settings
+from qgkg.config import ONTOLOGY_NS
 
 
 @dataclass(frozen=True)
@@ -181,52 +176,3 @@ def shapes_doc(base: str) -> tuple[Shape, ...]:
             )
         )
     return tuple(out)
-
-
-VALIDATION_FILE = "validation.json"
-_running: set[str] = set()
-_running_lock = threading.Lock()
-
-
-def read_validation(version: Path) -> dict[str, Any] | None:
-    """The cached SHACL report of a version, or None."""
-    try:
-        data: dict[str, Any] = json.loads((Path(version) / VALIDATION_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data
-
-
-def validate_version(settings: Settings, version: Path) -> None:
-    """Validate the store and cache the report in the version folder (runs in a background thread)."""
-    from graph.check import validate_store
-
-    try:
-        reports = validate_store(settings, jobs=1)
-        graphs = [
-            {"graph": name, **{k: v for k, v in asdict(r).items() if k != "text"}}
-            for name, r in reports.items()
-        ]
-        data = {
-            "conforms": all(r.conforms for r in reports.values()),
-            "graphs": graphs,
-            "violations": sum(r.violations for r in reports.values()),
-            "warnings": sum(r.warnings for r in reports.values()),
-        }
-    except Exception as exc:  # the report says why it could not be made
-        data = {"error": " ".join(f"{type(exc).__name__}: {exc}".split())}
-    tmp = Path(version) / f".{VALIDATION_FILE}.{os.getpid()}"
-    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, Path(version) / VALIDATION_FILE)
-
-
-def ensure_validation(settings: Settings, version: Path) -> dict[str, Any] | None:
-    """The cached report, or None after starting its computation in the background."""
-    report = read_validation(version)
-    if report is not None:
-        return report
-    with _running_lock:
-        if str(version) not in _running:
-            _running.add(str(version))
-            threading.Thread(target=validate_version, args=(settings, version), daemon=True).start()
-    return None

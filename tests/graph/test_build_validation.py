@@ -13,8 +13,8 @@ import pytest
 
 from bench.generate import generate
 from graph.build import RACY_NS, build
-from graph.check import stored_reports, validate_store
 from graph.validate import ValidationReport
+from graph.validate.store_checks import stored_reports, validate_store
 from loaders.version import extractor_version
 from qgkg.config import Settings
 

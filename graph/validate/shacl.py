@@ -1,4 +1,4 @@
-"""SHACL validation of plan graphs with pyshacl: the shapes plus the ontology, no inference.
+"""SHACL validation of graphs with pyshacl: the shapes plus the ontology, no inference.
 
 Each plan is validated on its own small rdflib graph (its named-graph triples plus the
 descriptions of the entities it refers to), which takes 0.05–0.1 s; ``validate_many`` spreads
@@ -212,10 +212,9 @@ def validate_many(graphs: Iterable[tuple[str, Graph]], *, jobs: int,
 # A build validates each plan where it is extracted (in the worker process, on the plan's small
 # rdflib graph plus the descriptions of the entities it refers to), and the merged reference
 # descriptions of the entities the build touched. The reports go into the version folder
-# (``validation.json``), so ``qgkg validate`` and the /validation page read them instead of
-# validating again, and an incremental build validates only what it changed.
-
-REPORT_FORMAT = 2
+# (``validation.json``, written by ``graph.validate.reports``), so ``qgkg validate`` and the
+# /validation page read them instead of validating again, and an incremental build validates
+# only what it changed.
 
 
 def shapes_digest(base: str = DEFAULT_BASE) -> str:
@@ -229,23 +228,6 @@ def shapes_digest(base: str = DEFAULT_BASE) -> str:
     for name in ONTOLOGY_FILES:
         h.update(rebase_text(ontology_text(name), base).encode("utf-8"))
     return h.hexdigest()
-
-
-def report_entry(graph: str, report: ValidationReport, **extra: Any) -> dict[str, Any]:
-    """One graph's report as plain JSON data (the layout of ``validation.json``'s ``graphs``)."""
-    from dataclasses import asdict
-
-    return {"graph": graph, **extra, "conforms": report.conforms, "violations": report.violations,
-            "warnings": report.warnings, "results": [asdict(r) for r in report.results]}
-
-
-def entry_from_rows(graph: str, rows: Iterable[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    """A graph's report entry from result rows (dicts of ``ResultRow`` fields)."""
-    results = sorted(rows, key=lambda r: (r["severity"], r["focus"], r["shape"], r["path"] or "", r["value"] or ""))
-    violations = sum(1 for r in results if r["severity"] == "Violation")
-    warnings = sum(1 for r in results if r["severity"] == "Warning")
-    return {"graph": graph, **extra, "conforms": violations == 0, "violations": violations,
-            "warnings": warnings, "results": results}
 
 
 def with_context(plan: Graph, entities: Graph, into: Graph | None = None) -> Graph:
@@ -282,27 +264,3 @@ def validate_plans(plans: list[tuple[str, Graph, Graph]], *, base: str = DEFAULT
         for iri in owners[row.focus]:
             rows[iri].append(row)
     return {iri: _report(tuple(found)) for iri, found in rows.items()}
-
-
-def summary(entries: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    """The whole report (``validation.json``) from its graph entries."""
-    return {
-        "format": REPORT_FORMAT,
-        **extra,
-        "conforms": all(e["conforms"] for e in entries),
-        "violations": sum(e["violations"] for e in entries),
-        "warnings": sum(e["warnings"] for e in entries),
-        "graphs": entries,
-    }
-
-
-def report_from_entry(entry: dict[str, Any]) -> ValidationReport:
-    """A ``ValidationReport`` back from a stored entry."""
-    rows = tuple(ResultRow(**r) for r in entry.get("results", []))
-    violations = entry["violations"]
-    if entry.get("error"):  # the validator failed on this graph: say so as a violation
-        rows += (ResultRow(focus=entry["graph"], path=None, shape="", severity="Violation",
-                           message=f"could not be validated: {entry['error']}"),)
-        violations += 1
-    return ValidationReport(conforms=entry["conforms"], violations=violations,
-                            warnings=entry["warnings"], results=rows, text="")

@@ -1,14 +1,27 @@
-"""SHACL validation of a whole store, plan by plan (linear in the corpus, parallel)."""
+"""SHACL validation of a whole store, plan by plan (linear in the corpus, parallel), and the report of a
+version built without one (computed once, in the background, for the /validation page)."""
 
 from __future__ import annotations
 
 import io
 import itertools
 import os
+import threading
+from pathlib import Path
 from typing import Any
 
-from graph.store import Dataset, GraphStore, Results, Value, open_store, reference_graph_iri
+from graph.store import Dataset, GraphStore, Results, StoreDir, Value, open_store, reference_graph_iri
 from graph.store.formats import RdfFormat
+from graph.validate.reports import (
+    REPORT_FORMAT,
+    current_reports,
+    read_validation,
+    report_entry,
+    report_from_entry,
+    summary,
+    write_validation,
+)
+from graph.validate.shacl import shapes_digest, validate_stream
 from qgkg.config import Settings
 
 _PLAN_GRAPH = """
@@ -67,8 +80,6 @@ def validate_store(settings: Settings, *, jobs: int | None = None, recheck: bool
     ``recheck``. Otherwise plan graphs are read from the store one at a time and streamed to
     the worker processes, so memory does not grow with the corpus.
     """
-    from graph.validate import validate_stream
-
     if not recheck and not settings.endpoint:
         stored = stored_reports(settings)
         if stored is not None:
@@ -85,12 +96,34 @@ def validate_store(settings: Settings, *, jobs: int | None = None, recheck: bool
 
 def stored_reports(settings: Settings) -> dict[str, Any] | None:
     """The reports the current version's build wrote, or None when it has none for the current shapes."""
-    from graph.docs import read_validation
-    from graph.store import StoreDir
-    from graph.validate import report_from_entry, shapes_digest
-
     version = StoreDir(settings.store).current()
-    data = read_validation(version) if version is not None else None
-    if data is None or data.get("shapes_sha256") != shapes_digest(settings.base) or data.get("version") != version.name:
-        return None
-    return {e["graph"]: report_from_entry(e) for e in data.get("graphs", [])}
+    data = current_reports(version, shapes_digest(settings.base))
+    return None if data is None else {e["graph"]: report_from_entry(e) for e in data.get("graphs", [])}
+
+
+_running: set[str] = set()
+_running_lock = threading.Lock()
+
+
+def validate_version(settings: Settings, version: Path) -> None:
+    """Validate the store and keep the report in the version folder (runs in a background thread)."""
+    try:
+        reports = validate_store(settings, jobs=1)
+        data = summary([report_entry(name, r) for name, r in reports.items()],
+                       shapes_sha256=shapes_digest(settings.base), version=Path(version).name)
+    except Exception as exc:  # the report says why it could not be made
+        error = " ".join(f"{type(exc).__name__}: {exc}".split())
+        data = {"format": REPORT_FORMAT, "version": Path(version).name, "error": error}
+    write_validation(version, data)
+
+
+def ensure_validation(settings: Settings, version: Path) -> dict[str, Any] | None:
+    """The kept report, or None after starting its computation in the background."""
+    report = read_validation(version)
+    if report is not None:
+        return report
+    with _running_lock:
+        if str(version) not in _running:
+            _running.add(str(version))
+            threading.Thread(target=validate_version, args=(settings, version), daemon=True).start()
+    return None
