@@ -101,7 +101,7 @@ def bench_extraction(corpus: Path, jobs: int) -> Figure:
 
 def bench_build(corpus: Path, root: Path, jobs: int, runs: int) -> Figure:
     """Full builds from empty (median of ``runs``), store size, one-file incremental rebuilds."""
-    from graph.build import build
+    from qgkg.build import build
 
     def full() -> Any:
         shutil.rmtree(root, ignore_errors=True)
@@ -125,7 +125,7 @@ def _manifest(root: Path) -> dict[str, Any]:
 
 def bench_incremental(corpus: Path, root: Path, jobs: int, runs: int) -> Figure:
     """One-file incremental rebuilds of a built store (median of at least 5), then the file restored."""
-    from graph.build import build
+    from qgkg.build import build
 
     one = sorted(corpus.iterdir())[len(list(corpus.iterdir())) // 2]
     original = one.read_bytes()

@@ -113,7 +113,7 @@ def build(paths: tuple[Path, ...], clean: bool, jobs: int | None, quiet: bool, n
     settings = settings_from(kwargs)
     targets = list(paths) or [bundled_corpus()]
     if settings.endpoint:
-        from graph.build_remote import build_remote
+        from graph.build.remote import build_remote
 
         report = build_remote(settings, targets, clean=clean, jobs=jobs, quiet=quiet)
     else:
@@ -128,7 +128,7 @@ def run_build(settings: Settings, targets: list[Path], *, clean: bool = False, j
     """Build with a progress bar on stderr."""
     from tqdm import tqdm
 
-    from graph.build import build as do_build
+    from qgkg.build import build as do_build
 
     bar: dict[str, Any] = {}
 

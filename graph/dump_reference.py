@@ -14,7 +14,6 @@ only with them; the tests compare the dumps with the store after incremental bui
 
 from __future__ import annotations
 
-import hashlib
 import zlib
 from collections import defaultdict
 from pathlib import Path
@@ -22,18 +21,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from graph.build.static import static_digest, static_triples
 from graph.dump_chunks import PART_SEP, ChunkSource, keys_of, read_meta
 
 PART_STATEMENTS = 500
 MAX_BUCKETS = 512
 STATIC = "static"
-
-
-def static_sha256() -> str:
-    """SHA-256 of the ontology files the reference graph is loaded with."""
-    from ontology import ONTOLOGY_FILES, ontology_text
-
-    return hashlib.sha256("\n".join(ontology_text(n) for n in ONTOLOGY_FILES).encode("utf-8")).hexdigest()
 
 
 def bucket(subject: str, buckets: int) -> str:
@@ -50,7 +43,7 @@ def reference_sources(
     store: ox.Store, ref: ox.NamedNode, base: str, previous: Path | None, delta: Any
 ) -> tuple[list[ChunkSource], set[str], dict[str, str]]:
     """The parts of the reference graph to write, the keys they replace, and the split to remember."""
-    digest = static_sha256()
+    digest = static_digest()
     touched = getattr(delta, "touched", None)
     meta = read_meta(previous) if previous is not None else {}
     if previous is None or touched is None or meta.get("static_sha256") != digest or "ref_buckets" not in meta:
@@ -77,8 +70,6 @@ def _all_parts(
     store: ox.Store, ref: ox.NamedNode, base: str, previous: Path | None, digest: str
 ) -> tuple[list[ChunkSource], set[str], dict[str, str]]:
     """Every part of the reference graph, read in one pass."""
-    from graph.build import static_triples
-
     quads = list(store.quads_for_pattern(None, None, None, ref))
     buckets = max(1, min(MAX_BUCKETS, len(quads) // PART_STATEMENTS))
     static = {t.subject for t in static_triples(base)}

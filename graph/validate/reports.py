@@ -96,17 +96,19 @@ def current_reports(version: Path | None, digest: str) -> dict[str, Any] | None:
 
 
 def build_report(version: Path, previous: Path | None, *, digest: str, replaced: set[str],
-                 entries: Iterable[dict[str, Any]], reference: str, rechecked: set[str],
+                 entries: Iterable[dict[str, Any]], reference: str | None, rechecked: set[str],
                  reference_rows: list[dict[str, Any]]) -> dict[str, Any]:
     """A build's report: the previous version's entries of the sources it did not replace, the
     ``entries`` of the plans it extracted, and the reference graph's entry with the rows of the
-    ``rechecked`` entities replaced by ``reference_rows``."""
+    ``rechecked`` entities replaced by ``reference_rows`` (none when ``reference`` is None: the
+    remote build checks plans only)."""
     old = _previous(previous, digest)
     kept = [e for e in old.get("graphs", []) if e.get("graph") != reference and e.get("source") not in replaced]
     graphs = sorted([*kept, *entries], key=lambda e: e["graph"])
-    old_ref = next((e for e in old.get("graphs", []) if e.get("graph") == reference), None)
-    rows = [r for r in (old_ref or {}).get("results", []) if r["focus"] not in rechecked]
-    graphs.append(entry_from_rows(reference, [*rows, *reference_rows]))
+    if reference is not None:
+        old_ref = next((e for e in old.get("graphs", []) if e.get("graph") == reference), None)
+        rows = [r for r in (old_ref or {}).get("results", []) if r["focus"] not in rechecked]
+        graphs.append(entry_from_rows(reference, [*rows, *reference_rows]))
     return summary(graphs, shapes_sha256=digest, version=Path(version).name)
 
 

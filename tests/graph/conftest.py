@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from graph.build import build
 from graph.cli import bundled_corpus
+from qgkg.build import build
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graph.build import BuildLock, build
+from graph.build import BuildLock
 from graph.store import EmbeddedStore, StoreDir
+from qgkg.build import build
 from qgkg.config import DEFAULT_BASE
 from qgkg.errors import StoreError
 

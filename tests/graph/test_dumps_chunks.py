@@ -17,12 +17,12 @@ import pytest
 import rdflib
 
 from bench.generate import generate
-from graph.build import build
 from graph.dump_chunks import INDEX_DB, PART_SEP, SEGMENTS, read_meta
 from graph.dumps import DUMPS_DIR, run_locked
 from graph.store import EmbeddedStore, StoreDir, reference_graph_iri
 from graph.store.chunks import DUMP_NAMES, dump_name, open_dump, read_index
 from graph.store.formats import RdfFormat
+from qgkg.build import build
 from qgkg.config import DEFAULT_BASE
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

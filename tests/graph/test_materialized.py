@@ -14,13 +14,13 @@ import pytest
 from click.testing import CliRunner
 
 from bench.generate import generate, generate_plan
-from graph.build import build
 from graph.cli import main
 from graph.materialized import ANSWERS, CannedAnswers, answer, order_key
 from graph.network_cache import CACHE_FILE
 from graph.queries import get_query
 from graph.store import EmbeddedStore, Value, bind_params, solutions_to_rows
 from graph.store.formats import ResultFormat
+from qgkg.build import build
 from qgkg.config import DEFAULT_BASE
 
 QG = "https://w3id.org/qgkg/ontology#"

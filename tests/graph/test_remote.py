@@ -16,13 +16,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graph.build import build
-from graph.build_remote import build_remote
+from graph.build.remote import build_remote
 from graph.queries import canned_queries
 from graph.store import EmbeddedStore, bind_params
 from graph.store.binding import inject_values
 from graph.store.formats import RdfFormat
 from graph.store.remote import RemoteStore, derive_endpoints
+from qgkg.build import build
 from qgkg.config import Settings
 from qgkg.errors import QueryError, StoreError
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from bench.generate import generate, generate_plan
-from graph.build import build
 from graph.pages import search_page
 from graph.queries import get_query
 from graph.search_index import INDEX_FILE, matching_types, open_index, search
 from graph.store import EmbeddedStore
 from loaders.script import to_simplified
+from qgkg.build import build
 from qgkg.config import DEFAULT_BASE
 
 QUERIES = [

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from graph.build import build
 from graph.cli import bundled_corpus
 from graph.store import StoreDir
+from qgkg.build import build
 
 from .procs import current_version, plans, quads, run_qgkg
 
