@@ -1,7 +1,7 @@
 """Canned analyst queries answered from the build-time tables of ``network.sqlite``.
 
 A whole-graph aggregate over the on-disk store takes seconds at 10,000 plans (FACTS.md);
-the same answer from the version's ``term`` and ``fact`` tables (``graph.network_cache``)
+the same answer from the version's ``term`` and ``fact`` tables (``graph.derived.network_tables``)
 takes a fraction of that. Each answer here is the SQL rendering of one ``graph/queries/*.rq``
 file over the ``fact`` table, which holds every quad of the predicates those queries read,
 duplicates across graphs included: the joins then give the same solutions, with the same
@@ -27,8 +27,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from graph.network_cache import (
-    CACHE_FILE,
+from graph.derived.network_tables import (
     DCTERMS,
     FACT_PREDICATES,
     FACTS_SIGNATURE,
@@ -47,7 +46,7 @@ from graph.network_cache import (
     open_cache,
 )
 from graph.queries import CannedQuery, get_query
-from graph.store import GraphStore, Results, Value, check_params
+from graph.store import GraphStore, Results, Value, Version, check_params
 from qgkg.config import ONTOLOGY_NS
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -260,7 +259,7 @@ ANSWERS: dict[str, Answer] = {
 def answer(version: Path, query: CannedQuery, params: Mapping[str, object]) -> list[dict[str, Value]] | None:
     """The rows of ``query`` from ``version``'s tables, or None when the SPARQL must run."""
     spec = ANSWERS.get(query.name)
-    path = Path(version) / CACHE_FILE
+    path = Version(version).network_tables
     if spec is None or not path.is_file():
         return None
     bound = check_params(query, params)  # the SPARQL's checks and errors

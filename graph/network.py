@@ -1,7 +1,7 @@
 """The collaboration network: agencies linked when they co-lead an activity, weighted by how many.
 
 ``build_network(store, NetworkFilter.parse(...))`` reads the network table written at
-build time (``graph.network_cache``) or, for a store without one, the same rows through
+build time (``graph.derived.network_tables``) or, for a store without one, the same rows through
 SPARQL; ``graph.network_figures`` computes centralities and communities,
 ``graph.network_export`` writes GEXF, GraphML, CSV and node-link JSON.
 """
@@ -11,19 +11,16 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
-import pyoxigraph as ox
 
-from graph.network_cache import write_cache
 from graph.network_export import FORMATS, write_network
 from graph.network_source import Entity, NetworkSource, open_source
-from graph.store import GraphStore, reference_graph_iri
+from graph.store import GraphStore
 from qgkg.errors import QueryError
 
-__all__ = ["FORMATS", "NetworkFilter", "build_network", "build_bipartite", "write_network", "write_network_cache"]
+__all__ = ["FORMATS", "NetworkFilter", "build_network", "build_bipartite", "write_network"]
 
 _YEAR = re.compile(r"^\s*(\d{4})\s*(?:(?:-|–|\.\.|to)\s*(\d{4})?\s*)?$")
 
@@ -245,13 +242,6 @@ def build_bipartite(store: GraphStore, flt: NetworkFilter | None = None, *,
     if net.number_of_nodes() == 0:
         net.graph["message"] = f"no agency leads an activity of a programme in the selection ({flt.describe()})"
     return net
-
-
-def write_network_cache(version: Path, store: ox.Store, delta: Any) -> None:
-    """Post-build step: write ``network.sqlite`` in ``version`` (incrementally from the previous one)."""
-    merged = None if getattr(delta, "static_reloaded", True) else set(getattr(delta, "touched", ()))
-    write_cache(version, store, delta.previous, delta.removed, delta.added, reference_graph_iri(delta.base),
-                merged=merged)
 
 
 def with_filter(flt: NetworkFilter, **changes: Any) -> NetworkFilter:

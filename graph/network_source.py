@@ -13,8 +13,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from graph.network_cache import CACHE_FILE, EntityRow, create_schema, describe_entity, open_cache
-from graph.store import GraphStore, Value
+from graph.derived.network_tables import EntityRow, create_schema, describe_entity, open_cache
+from graph.store import GraphStore, Value, Version
 
 REMOTE_TTL = 60.0  # seconds a table read from a remote store is reused
 
@@ -156,8 +156,8 @@ _remote_lock = threading.Lock()
 def cache_path(store: GraphStore) -> Path | None:
     """The build-time network table of an embedded store's current version, if it has one."""
     version = getattr(store, "version", None)
-    if isinstance(version, Path) and (version / CACHE_FILE).is_file():
-        return version / CACHE_FILE
+    if isinstance(version, Path) and Version(version).network_tables.is_file():
+        return Version(version).network_tables
     return None
 
 

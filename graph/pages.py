@@ -10,11 +10,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from graph.derived.search_index import SEARCH_TYPES as SEARCH_KINDS  # page kind of each searched type
+from graph.derived.search_index import open_index
+from graph.derived.search_index import search as search_index
+from graph.derived.stats import read_stats
 from graph.page_text import Segment, mark_mentions, mark_spans
-from graph.search_index import SEARCH_TYPES as SEARCH_KINDS  # page kind of each searched type
-from graph.search_index import open_index
-from graph.search_index import search as search_index
-from graph.stats import read_stats
 from graph.store import EmbeddedStore, GraphStore, Value
 from loaders.script import to_simplified
 from qgkg.config import ONTOLOGY_NS
@@ -444,7 +444,7 @@ def home_page(store: GraphStore) -> HomePage:
     version = store.version if isinstance(store, EmbeddedStore) else None
     stats = read_stats(version) if version is not None else None
     if stats is None:
-        from graph.stats import compute_stats
+        from graph.derived.stats import compute_stats
 
         stats = compute_stats(store)
     manifest = store.manifest if isinstance(store, EmbeddedStore) else None
@@ -480,7 +480,7 @@ SEARCH_PER_KIND = 100
 def search_page(store: GraphStore, q: str) -> SearchPage:
     """Resources with a label containing ``q`` (traditional input is converted to simplified first).
 
-    Answered from the version's full-text index (``graph.search_index``) when it has one,
+    Answered from the version's full-text index (``graph.derived.search_index``) when it has one,
     otherwise with the ``page_search`` query (a remote store, or a version built before the index).
     """
     q = " ".join(q.split())[:200]

@@ -10,12 +10,12 @@ from typing import Any
 
 from graph.build import BuildReport, PostBuildStep
 from graph.build import build as build_store
-from graph.dumps import write_dumps
-from graph.network import write_network_cache
-from graph.search_index import write_search_index
-from graph.stats import write_stats
+from graph.derived.dumps import write_dumps
+from graph.derived.network_tables import write_network_tables
+from graph.derived.search_index import write_search_index
+from graph.derived.stats import write_stats
 
-POST_BUILD_STEPS: tuple[PostBuildStep, ...] = (write_stats, write_network_cache, write_dumps, write_search_index)
+POST_BUILD_STEPS: tuple[PostBuildStep, ...] = (write_stats, write_network_tables, write_dumps, write_search_index)
 
 
 def build(root: Path, paths: list[Path], **options: Any) -> BuildReport:

@@ -65,7 +65,7 @@ def validation() -> Response:
 @bp.get("/.well-known/void")
 def void() -> Response:
     """The VoID and DCAT description of the dataset (Turtle unless another RDF format is asked for)."""
-    from graph.stats import read_stats
+    from graph.derived.stats import read_stats
 
     holder = state().holder
     version = holder.version

@@ -31,6 +31,11 @@ from graph.store.manifest import Manifest
 
 _VERSION = re.compile(r"^v(\d{10})$")
 MANIFEST = "manifest.json"
+VALIDATION = "validation.json"
+NETWORK_TABLES = "network.sqlite"
+SEARCH_INDEX = "search.sqlite"
+STATS = "stats.json"
+DUMPS = "dumps"
 
 
 class Version:
@@ -71,27 +76,27 @@ class Version:
     @property
     def validation(self) -> Path:
         """``validation.json``: the SHACL reports."""
-        return self.path / "validation.json"
+        return self.path / VALIDATION
 
     @property
     def network_tables(self) -> Path:
         """``network.sqlite``: the network tables and the facts the canned answers read."""
-        return self.path / "network.sqlite"
+        return self.path / NETWORK_TABLES
 
     @property
     def search_index(self) -> Path:
         """``search.sqlite``: the full-text index of labels."""
-        return self.path / "search.sqlite"
+        return self.path / SEARCH_INDEX
 
     @property
     def stats(self) -> Path:
         """``stats.json``: the home page's statistics."""
-        return self.path / "stats.json"
+        return self.path / STATS
 
     @property
     def dumps(self) -> Path:
         """The folder of the dumps (chunks, segments, index, cached sha256 files)."""
-        return self.path / "dumps"
+        return self.path / DUMPS
 
     def is_complete(self) -> bool:
         """True when the build that wrote the version finished (its manifest is written last)."""

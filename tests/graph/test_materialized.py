@@ -16,10 +16,10 @@ from click.testing import CliRunner
 from bench.generate import generate, generate_plan
 from graph.cli import main
 from graph.materialized import ANSWERS, CannedAnswers, answer, order_key
-from graph.network_cache import CACHE_FILE
 from graph.queries import get_query
 from graph.store import EmbeddedStore, Value, bind_params, solutions_to_rows
 from graph.store.formats import ResultFormat
+from graph.store.versions import NETWORK_TABLES as CACHE_FILE
 from qgkg.build import build
 from qgkg.config import DEFAULT_BASE
 
@@ -132,7 +132,7 @@ def test_several_labels_give_several_rows(synthetic_store: Path, tmp_path: Path)
     """An agency with two skos:prefLabel values: two groups, as in SPARQL (added to a copy of the store)."""
     import pyoxigraph as ox
 
-    from graph.network_cache import write_cache
+    from graph.derived.network_tables import write_cache
 
     root = tmp_path / "store"
     shutil.copytree(synthetic_store, root, symlinks=True)

@@ -1,7 +1,7 @@
 """Dumps of a store version: five formats, gzipped, each with its size, count and sha256.
 
 Every named graph (each plan graph and the reference graph) is serialized once per
-format as a gzip member (``graph.dump_chunks``); a dump file is the concatenation of the
+format as a gzip member (``graph.derived.chunk_writer``); a dump file is the concatenation of the
 members, served and exported straight from them (nothing is assembled on disk). The
 post-build step ``write_dumps`` keeps the previous version's members of the graphs a build
 did not touch and serializes only the graphs it wrote plus the reference graph, so its cost
@@ -16,7 +16,7 @@ so it is computed on first request (``file_sha256``), or by the background proce
 web app starts, and cached as ``NAME.sha256``.
 
 A version without chunks (built before them, or by a build whose previous version had
-none) gets them from ``python -m graph.dumps VERSION`` in the background, under a lock.
+none) gets them from ``python -m graph.derived.dumps VERSION`` in the background, under a lock.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from graph.dump_chunks import DEFAULT_GRAPH_KEY, ChunkReport, ChunkSource, GraphTally, graph_key, write_chunks
-from graph.dump_reference import reference_sources
-from graph.store import reference_graph_iri
+from graph.derived.chunk_writer import DEFAULT_GRAPH_KEY, ChunkReport, ChunkSource, GraphTally, graph_key, write_chunks
+from graph.derived.reference_parts import reference_sources
+from graph.store import Version, reference_graph_iri
 from graph.store.chunks import (
     DUMP_FORMATS,
     INDEX,
@@ -52,14 +52,13 @@ from graph.store.chunks import (
     read_index,
 )
 
-DUMPS_DIR = "dumps"
 LOCK = "dumps.lock"
 INDEX_FORMAT = 2
 
 
 def file_sha256(version: Path, name: str) -> str:
     """The sha256 of a whole dump file, computed once (reading every byte) and cached beside the index."""
-    folder = Path(version) / DUMPS_DIR
+    folder = Version(version).dumps
     known = cached_sha256(folder, name)
     if known:
         return known
@@ -86,7 +85,7 @@ def _previous_dumps(delta: Any) -> tuple[Path | None, dict[str, Any] | None]:
     previous = getattr(delta, "previous", None)
     if previous is None:
         return None, None
-    folder = Path(previous) / DUMPS_DIR
+    folder = Version(previous).dumps
     index = read_index(previous)
     if index is None or index.get("format") != INDEX_FORMAT or not has_chunks(folder):
         return None, None
@@ -107,7 +106,7 @@ def write_version_dumps(
 ) -> dict[str, Any]:
     """Write the chunks of ``version`` (reusing the previous version's when ``delta`` allows) and its index."""
     started = time.perf_counter()
-    out_dir = Path(version) / DUMPS_DIR
+    out_dir = Version(version).dumps
     prev_dir, prev_index = _previous_dumps(delta)
     sources = _default_graph_sources(store)
     stale: set[str] = {DEFAULT_GRAPH_KEY}
@@ -161,7 +160,7 @@ def _void_totals(
 
 
 def _index(version: Path, report: ChunkReport, void: dict[str, Any], seconds: float) -> dict[str, Any]:
-    sizes = dump_sizes(Path(version) / DUMPS_DIR)
+    sizes = dump_sizes(Version(version).dumps)
     files = [
         {
             "name": dump_name(fmt),
@@ -203,10 +202,10 @@ def write_all(version: Path, store: ox.Store, base: str | None = None) -> dict[s
 
 def _version_base(version: Path) -> str | None:
     try:
-        base = json.loads((Path(version) / "manifest.json").read_text(encoding="utf-8")).get("base")
+        base = Version(version).manifest().base
     except (OSError, ValueError):
         return None
-    return str(base) if base else None
+    return base or None
 
 
 # --- lazily, in the background ---------------------------------------------------------------
@@ -216,7 +215,7 @@ def dumps_state(version: Path) -> str:
     """``ready``, ``running`` (a process holds the lock) or ``missing``."""
     if read_index(version) is not None:
         return "ready"
-    lock = Path(version) / DUMPS_DIR / LOCK
+    lock = Version(version).dumps / LOCK
     if not lock.exists():
         return "missing"
     with lock.open("a") as fh:
@@ -251,7 +250,7 @@ def ensure_dumps(version: Path) -> str:
             return state if state == "ready" else "running"
         _started.add(key)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "graph.dumps", str(version)],
+            [sys.executable, "-m", "graph.derived.dumps", str(version)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -263,7 +262,7 @@ def ensure_dumps(version: Path) -> str:
 
 def run_locked(version: Path, *, hashes: Iterable[str] | None = None) -> int:
     """Write the chunks of ``version`` if it has none, then the sha256 of each file (the background process)."""
-    out_dir = Path(version) / DUMPS_DIR
+    out_dir = Version(version).dumps
     out_dir.mkdir(parents=True, exist_ok=True)
     with (out_dir / LOCK).open("a") as fh:
         try:
@@ -271,7 +270,7 @@ def run_locked(version: Path, *, hashes: Iterable[str] | None = None) -> int:
         except BlockingIOError:
             return 0
         if read_index(version) is None:
-            write_all(Path(version), ox.Store.read_only(str(Path(version) / "oxigraph")))
+            write_all(Path(version), ox.Store.read_only(str(Version(version).oxigraph)))
         for name in _pending_hashes(version) if hashes is None else hashes:
             file_sha256(Path(version), name)
     return 0

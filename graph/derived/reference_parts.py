@@ -22,7 +22,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from graph.build.static import static_digest, static_triples
-from graph.dump_chunks import PART_SEP, ChunkSource, keys_of, read_meta
+from graph.derived.chunk_writer import PART_SEP, ChunkSource, keys_of, read_meta
 
 PART_STATEMENTS = 500
 MAX_BUCKETS = 512

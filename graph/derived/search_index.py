@@ -24,10 +24,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from graph.store import reference_graph_iri
+from graph.store import Version, reference_graph_iri
 from qgkg.config import ONTOLOGY_NS
 
-INDEX_FILE = "search.sqlite"
 FORMAT = "2"
 QG = ONTOLOGY_NS
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -88,7 +87,7 @@ class Hit:
 
 def index_path(version: Path) -> Path:
     """Where a version keeps its search index."""
-    return Path(version) / INDEX_FILE
+    return Version(version).search_index
 
 
 def open_index(version: Path) -> sqlite3.Connection | None:
@@ -376,7 +375,7 @@ def _previous_usable(previous: Path | None, base: str) -> Path | None:
 def write_search_index(version: Path, store: ox.Store, delta: Any) -> None:
     """Post-build step: write ``search.sqlite``, from the previous version's index when there is one."""
     target = index_path(version)
-    tmp = target.with_name(f".{INDEX_FILE}.{os.getpid()}")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}")
     previous = _previous_usable(delta.previous, delta.base)
     touched = touched_entities(version, store, delta) if previous is not None else None
     if previous is not None and touched is not None:

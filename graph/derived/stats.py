@@ -7,7 +7,6 @@ the rows of the changed plans only, so it stays fast on a large store.
 from __future__ import annotations
 
 import json
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -15,10 +14,10 @@ from typing import Any
 import pyoxigraph as ox
 
 from graph.queries import get_query
-from graph.store import GraphStore, Value, reference_graph_iri, solutions_to_rows
+from graph.store import GraphStore, Value, Version, reference_graph_iri, solutions_to_rows
+from graph.store.versions import write_json
 from qgkg.config import ONTOLOGY_NS
 
-STATS_FILE = "stats.json"
 QG = ONTOLOGY_NS
 _KIND_KEYS = {
     QG + "Agency": "agencies",
@@ -35,7 +34,7 @@ def read_stats(version: Path) -> dict[str, Any] | None:
     A version's file never changes once written, so it is parsed once per process
     (7 MB and 0.25 s at 10,000 plans: too much for every home page).
     """
-    path = Path(version) / STATS_FILE
+    path = Version(version).stats
     try:
         st = path.stat()
     except OSError:
@@ -136,6 +135,4 @@ def write_stats(version: Path, store: ox.Store, delta: Any) -> None:
     kinds = solutions_to_rows(store.query(get_query("stats_entities").text, **union))
     programmes = solutions_to_rows(store.query(get_query("stats_programmes").text, **union))
     data = assemble(plans, kinds, programmes)
-    tmp = Path(version) / f".{STATS_FILE}.{os.getpid()}"
-    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, Path(version) / STATS_FILE)
+    write_json(Version(version).stats, data)

@@ -1,4 +1,4 @@
-"""The network table: activities, their lead agencies and programmes, materialised at build time.
+"""The network tables: activities, their lead agencies and programmes, and the facts of the canned answers.
 
 A co-lead self-join over the whole on-disk store is slow at scale (FACTS.md: ~40 s at
 10M triples), so each build writes ``network.sqlite`` inside its version folder::
@@ -13,7 +13,7 @@ A co-lead self-join over the whole on-disk store is slow at scale (FACTS.md: ~40
                                                      ``FACT_PREDICATES``, by term id (g 0: default graph)
 
 ``fact`` keeps the statements the canned analyst queries read exactly as the store holds
-them (several values, the same statement in two graphs), so that ``graph.materialized``
+them (several values, the same statement in two graphs), so that ``graph.query.canned``
 answers those queries with the very rows the SPARQL gives.
 
 An incremental build copies the previous version's table and replaces only the rows
@@ -31,9 +31,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from graph.store import Version, reference_graph_iri
 from qgkg.config import ONTOLOGY_NS
 
-CACHE_FILE = "network.sqlite"
 SCHEMA_VERSION = 2
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -100,6 +100,13 @@ def open_cache(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(uri, uri=True, check_same_thread=False)
 
 
+def write_network_tables(version: Path, store: ox.Store, delta: Any) -> None:
+    """Post-build step: write ``network.sqlite`` in ``version`` (incrementally from the previous one)."""
+    merged = None if getattr(delta, "static_reloaded", True) else set(getattr(delta, "touched", ()))
+    write_cache(version, store, delta.previous, delta.removed, delta.added, reference_graph_iri(delta.base),
+                merged=merged)
+
+
 def write_cache(version: Path, store: ox.Store, previous: Path | None, removed: Iterable[str],
                 added: Iterable[str], reference_graph: str, *, merged: set[str] | None = None) -> Path:
     """Write ``version/network.sqlite`` from the previous version's table and the changed plan graphs.
@@ -107,10 +114,10 @@ def write_cache(version: Path, store: ox.Store, previous: Path | None, removed: 
     ``merged``: the entities whose reference description the build rewrote (None: the whole
     reference graph may have changed, e.g. the ontology was loaded again).
     """
-    target = version / CACHE_FILE
-    tmp = version / f".{CACHE_FILE}.tmp"
+    target = Version(version).network_tables
+    tmp = target.with_name(f".{target.name}.tmp")
     tmp.unlink(missing_ok=True)
-    old = previous / CACHE_FILE if previous is not None else None
+    old = Version(previous).network_tables if previous is not None else None
     reusable = old is not None and old.is_file() and _schema_of(old) == SCHEMA_VERSION
     ref = ox.NamedNode(reference_graph)
     if reusable:
