@@ -157,8 +157,8 @@ def bench_queries(root: Path, runs: int) -> tuple[Figure, dict[str, dict[str, st
     """Latency of every canned query on the embedded store (median of ``runs``), as users get it
     (answers from build-time tables where the query has them), and of the SPARQL alone for
     the queries answered from tables."""
-    from graph.materialized import CannedAnswers
     from graph.queries import get_query
+    from graph.query.canned import CannedAnswers
     from graph.store import EmbeddedStore
 
     store = CannedAnswers(EmbeddedStore(root, base="https://w3id.org/qgkg/id/"))

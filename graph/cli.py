@@ -309,7 +309,7 @@ def query(query: str | None, query_file: str | None, params: tuple[str, ...], li
         raise click.UsageError("--param needs a query file with '# param:' lines")
     if canned is not None and canned.name in canned_queries() and canned.text == get_query(canned.name).text:
         # the bundled query itself: answered from the build-time tables when the store has them
-        from graph.materialized import CannedAnswers
+        from graph.query.canned import CannedAnswers
 
         result = CannedAnswers(store).results(canned, bound)
     else:

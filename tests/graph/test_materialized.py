@@ -15,8 +15,9 @@ from click.testing import CliRunner
 
 from bench.generate import generate, generate_plan
 from graph.cli import main
-from graph.materialized import ANSWERS, CannedAnswers, answer, order_key
 from graph.queries import get_query
+from graph.query.canned import ANSWERS, CannedAnswers, answer
+from graph.query.order import order_key
 from graph.store import EmbeddedStore, Value, bind_params, solutions_to_rows
 from graph.store.formats import ResultFormat
 from graph.store.versions import NETWORK_TABLES as CACHE_FILE

@@ -19,13 +19,13 @@ import queue
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
-
-from graph.sparql_results import MEDIA_TYPES, write_boolean, write_solutions
-from graph.store import check_query_allowed
+from graph.query.results import MEDIA_TYPES, write_boolean, write_solutions
+from graph.store import Dataset, EmbeddedStore, GraphStore, Value, check_query_allowed
 from graph.store.formats import RdfFormat, ResultFormat
+from graph.store.results import write_triples
 from qgkg.errors import QgkgError, QueryError
 
 TABLE = "table"  # the format of a job whose rows go to an HTML table, not to bytes
@@ -49,8 +49,9 @@ class QueryJob:
     graph_format: str = RdfFormat.TTL.value  # for CONSTRUCT and DESCRIBE, or TABLE
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
-    substitutions: tuple[tuple[str, Any], ...] = ()
+    substitutions: tuple[tuple[str, Value], ...] = ()  # canned-query parameters, bound as VALUES
     limit: int = 10_000
+    base: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,119 +64,72 @@ class QueryOutcome:
     truncated: bool = False
     count: int = 0
     variables: tuple[str, ...] = ()
-    rows: tuple[tuple[Any, ...], ...] = field(default=())
+    rows: tuple[tuple[Any, ...], ...] = field(default=())  # Value or None per variable
     boolean: bool | None = None
     seconds: float = 0.0
 
 
-def run_job(store: ox.Store, job: QueryJob) -> QueryOutcome:
-    """Run a job on an open store (in a worker process)."""
-    kwargs: dict[str, Any] = {}
-    if job.default_graphs is not None:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-    elif job.named_graphs is None:
-        kwargs["use_default_graph_as_union"] = True
-    else:
-        kwargs["default_graph"] = []
-    if job.named_graphs is not None:
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
-    sparql = job.sparql
-    if job.substitutions:
-        # bound as VALUES, as GraphStore.raw_query does (pyoxigraph's substitutions need projected variables)
-        from graph.store.binding import inject_values
-
-        sparql = inject_values(sparql, {ox.Variable(k): v for k, v in job.substitutions})
+def run_job(store: GraphStore, job: QueryJob) -> QueryOutcome:
+    """Run a job on a store (in a worker process, or over HTTP for a remote store); the dataset is
+    ``graph.store.dataset``'s rule."""
     started = time.perf_counter()
-    result = store.query(sparql, **kwargs)
-    if isinstance(result, ox.QueryBoolean):
-        value = bool(result)
+    dataset = Dataset(job.default_graphs, job.named_graphs)
+    result = store.query(job.sparql, params=dict(job.substitutions) or None, dataset=dataset)
+    if result.kind == "boolean":
+        value = bool(result.boolean)
         if job.results_format == TABLE:
             return QueryOutcome("boolean", boolean=value, seconds=time.perf_counter() - started)
         fmt = ResultFormat(job.results_format)
-        return QueryOutcome(
-            "boolean",
-            MEDIA_TYPES[fmt],
-            write_boolean(value, fmt),
-            boolean=value,
-            seconds=time.perf_counter() - started,
-        )
-    if isinstance(result, ox.QuerySolutions):
-        variables = tuple(v.value for v in result.variables)
-        rows: list[tuple[Any, ...]] = []
-        truncated = False
-        for solution in result:
-            if len(rows) >= job.limit:
-                truncated = True
-                break
-            rows.append(tuple(solution[i] for i in range(len(variables))))
+        return QueryOutcome("boolean", MEDIA_TYPES[fmt], write_boolean(value, fmt), boolean=value,
+                            seconds=time.perf_counter() - started)
+    if result.kind == "solutions":
+        rows, truncated = _first(result.rows(), job.limit)
         seconds = time.perf_counter() - started
         if job.results_format == TABLE:
-            return QueryOutcome(
-                "solutions",
-                truncated=truncated,
-                count=len(rows),
-                variables=variables,
-                rows=tuple(rows),
-                seconds=seconds,
-            )
+            return QueryOutcome("solutions", truncated=truncated, count=len(rows), variables=result.variables,
+                                rows=tuple(rows), seconds=seconds)
         fmt = ResultFormat(job.results_format)
-        return QueryOutcome(
-            "solutions",
-            MEDIA_TYPES[fmt],
-            write_solutions(variables, rows, fmt),
-            truncated=truncated,
-            count=len(rows),
-            variables=variables,
-            seconds=seconds,
-        )
-    triples: list[ox.Triple] = []
-    truncated = False
-    for triple in result:
-        if len(triples) >= job.limit:
-            truncated = True
-            break
-        triples.append(triple)
+        return QueryOutcome("solutions", MEDIA_TYPES[fmt], write_solutions(result.variables, rows, fmt),
+                            truncated=truncated, count=len(rows), variables=result.variables, seconds=seconds)
+    triples, truncated = _first(result.triples(), job.limit)
     seconds = time.perf_counter() - started
     if job.graph_format == TABLE:
-        rows_t = tuple((t.subject, t.predicate, t.object) for t in triples)
-        return QueryOutcome(
-            "graph",
-            truncated=truncated,
-            count=len(triples),
-            variables=("subject", "predicate", "object"),
-            rows=rows_t,
-            seconds=seconds,
-        )
+        return QueryOutcome("graph", truncated=truncated, count=len(triples),
+                            variables=("subject", "predicate", "object"), rows=tuple(triples), seconds=seconds)
     rdf = RdfFormat(job.graph_format)
-    body = ox.serialize(triples, format=rdf.oxigraph, prefixes=_prefixes(rdf)) or b""
-    return QueryOutcome(
-        "graph", rdf.media_type, body, truncated=truncated, count=len(triples), seconds=seconds
-    )
+    body = write_triples(triples, rdf, prefixes=rdf in (RdfFormat.TTL, RdfFormat.TRIG, RdfFormat.RDFXML))
+    return QueryOutcome("graph", rdf.media_type, body, truncated=truncated, count=len(triples), seconds=seconds)
 
 
-def _prefixes(fmt: RdfFormat) -> dict[str, str] | None:
-    from graph.store import PREFIXES
-
-    return PREFIXES if fmt in (RdfFormat.TTL, RdfFormat.TRIG, RdfFormat.RDFXML) else None
+def _first(items: Any, limit: int) -> tuple[list[Any], bool]:
+    """At most ``limit`` items, and whether there were more."""
+    kept: list[Any] = []
+    for item in items:
+        if len(kept) >= limit:
+            return kept, True
+        kept.append(item)
+    return kept, False
 
 
 def _worker_main(conn: Any) -> None:
     """The loop of a worker process: open the store read-only, answer jobs until the pipe closes."""
-    store: ox.Store | None = None
-    opened: str | None = None
+    store: EmbeddedStore | None = None
     while True:
         try:
             job: QueryJob = conn.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return
         try:
-            if job.version != opened or store is None:
-                store = ox.Store.read_only(f"{job.version}/oxigraph")
-                opened = job.version
+            if store is None or str(store.version) != job.version:
+                store = EmbeddedStore.at_version(Path(job.version), base=job.base)
             conn.send(("ok", run_job(store, job)))
-        except SyntaxError as exc:
-            conn.send(("syntax", " ".join(str(exc).split())))
-        except (OSError, ValueError, RuntimeError) as exc:
+        except QueryError as exc:  # the engine's own error is the one to tell
+            cause = exc.__cause__ or exc
+            if isinstance(cause, SyntaxError):
+                conn.send(("syntax", " ".join(str(cause).split())))
+            else:
+                conn.send(("error", " ".join(f"{type(cause).__name__}: {cause}".split())))
+        except (OSError, ValueError, RuntimeError, QgkgError) as exc:  # raised while reading the results
             conn.send(("error", " ".join(f"{type(exc).__name__}: {exc}".split())))
 
 
@@ -191,27 +145,6 @@ class _Worker:
         self.process.kill()
         self.process.join(timeout=5)
         self.conn.close()
-
-
-class RemoteQueries:
-    """``run_job``'s view of a remote store: ``query(sparql, **kwargs)`` over the SPARQL Protocol.
-
-    A remote query needs no worker process: waiting on a socket can be abandoned, and the
-    HTTP timeout of the remote store (``Settings.query_timeout``) is the time limit.
-    """
-
-    def __init__(self, store: Any) -> None:
-        self.store = store
-
-    def query(self, sparql: str, **kwargs: Any) -> Any:
-        """Run SPARQL on the remote store with the dataset the keyword arguments name."""
-        default = kwargs.get("default_graph")
-        named = kwargs.get("named_graphs")
-        return self.store.raw_query(
-            sparql,
-            default_graph=None if default is None else [g.value for g in default],
-            named_graphs=None if named is None else [g.value for g in named],
-        )
 
 
 class QueryService:
@@ -254,12 +187,13 @@ class QueryService:
     def run(self, job: QueryJob, *, remote: Any = None) -> QueryOutcome:
         """Run a job in a worker; stop it and raise QueryTimeoutError past the time limit.
 
-        With ``remote`` (a ``graph.remote.RemoteStore``) the job runs over HTTP instead.
+        With ``remote`` (a ``graph.store.remote.RemoteStore``) the job runs over HTTP instead: a socket can
+        be abandoned, and the HTTP timeout of the remote store (``Settings.query_timeout``) is the limit.
         """
         check_query_allowed(job.sparql)
         if remote is not None:
             try:
-                return run_job(RemoteQueries(remote), job)  # type: ignore[arg-type]
+                return run_job(remote, job)
             except TimeoutError as exc:
                 raise QueryTimeoutError(f"the remote store did not answer within {self.timeout:g} s") from exc
         worker = self._acquire()

@@ -18,14 +18,11 @@ integer), ``answer`` returns None and the SPARQL runs.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import pyoxigraph as ox
 
 from graph.derived.network_tables import (
     DCTERMS,
@@ -46,30 +43,22 @@ from graph.derived.network_tables import (
     open_cache,
 )
 from graph.queries import CannedQuery, get_query
+from graph.query.order import RDF_LANG_STRING, XSD_INTEGER, XSD_STRING, NotMaterializedError, integer, order_rows
 from graph.store import GraphStore, Results, Value, Version, check_params
 from qgkg.config import ONTOLOGY_NS
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-XSD_INTEGER = XSD + "integer"
-XSD_STRING = XSD + "string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-_I64 = 2**63
-_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 
-
-def _code(pred: ox.NamedNode) -> int:
-    return FACT_PREDICATES.index(pred) + 1
+def _code(pred: Any) -> int:
+    """The ``p`` of a predicate in the ``fact`` table (a predicate term, or its IRI)."""
+    iri = getattr(pred, "value", pred)
+    return [p.value for p in FACT_PREDICATES].index(iri) + 1
 
 
 TYPE, PLAN, JUR, CITY, YEAR = _code(RDF_TYPE), _code(QG_PLAN), _code(QG_JURISDICTION), _code(QG_CITY), _code(QG_YEAR)
 LABEL, PREF, NOTATION, LEAD = _code(RDFS_LABEL), _code(SKOS_PREF), _code(SKOS_NOTATION), _code(QG_LEAD)
 PROGRAMME = _code(QG_PROGRAMME)
-TITLE, SOURCE = _code(ox.NamedNode(DCTERMS + "title")), _code(ox.NamedNode(DCTERMS + "source"))
-KIND = _code(ox.NamedNode(ONTOLOGY_NS + "documentKind"))
-
-
-class NotMaterializedError(Exception):
-    """The tables cannot give the SPARQL's exact answer: run the SPARQL."""
+TITLE, SOURCE = _code(DCTERMS + "title"), _code(DCTERMS + "source")
+KIND = _code(ONTOLOGY_NS + "documentKind")
 
 
 Rows = list[tuple[Any, ...]]
@@ -134,7 +123,7 @@ def _agencies_by_activities_led(conn: sqlite3.Connection, params: dict[str, Any]
 
 def _year_label_ids(conn: sqlite3.Connection, year: Any) -> list[int]:
     """Ids of the year labels whose ``xsd:integer`` cast equals ``year`` (a bound xsd:integer)."""
-    wanted = _integer(year.value, typed=True)
+    wanted = integer(year.value, typed=True)
     if wanted is None:
         raise NotMaterializedError("the year parameter is not an integer Oxigraph compares")
     ids = []
@@ -147,21 +136,9 @@ def _year_label_ids(conn: sqlite3.Connection, year: Any) -> list[int]:
             continue  # the cast is an error: the FILTER drops the solution
         if datatype not in (XSD_STRING, XSD_INTEGER):
             raise NotMaterializedError(f"a year label of datatype {datatype}")
-        if _integer(value, typed=datatype == XSD_INTEGER) == wanted:
+        if integer(value, typed=datatype == XSD_INTEGER) == wanted:
             ids.append(int(tid))
     return ids
-
-
-def _integer(text: str, *, typed: bool) -> int | None:
-    """The value of ``xsd:integer(text)`` as Oxigraph casts it, or None for an error."""
-    if not _INTEGER.fullmatch(text):
-        if typed:
-            raise NotMaterializedError(f"an ill-formed xsd:integer {text!r}")
-        return None
-    n = int(text)
-    if not -_I64 <= n < _I64:
-        raise NotMaterializedError(f"an integer out of Oxigraph's range {text!r}")
-    return n
 
 
 def _coleading_agency_pairs(conn: sqlite3.Connection, params: dict[str, Any]) -> Rows:
@@ -324,53 +301,6 @@ def _values(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Value]:
             f"SELECT id, kind, value, lang, datatype FROM term WHERE id IN ({marks})", chunk
         ):
             out[tid] = Value(kind, value, lang or None, datatype or None)
-    return out
-
-
-# --- ORDER BY as Oxigraph does it ---------------------------------------------------------------
-
-
-def order_key(value: Value | None) -> tuple[Any, ...]:
-    """The sort key of one ORDER BY value: unbound < blank nodes < IRIs < literals.
-
-    Literals compare as Oxigraph compares them when they are all strings (plain or with a
-    language: by value, then datatype, then tag) or all integers (by value); other mixes
-    have no total order there, and raise ``NotMaterializedError``.
-    """
-    if value is None:
-        return (0,)
-    if value.kind == "bnode":
-        return (1,)
-    if value.kind == "iri":
-        return (2, value.value)
-    if value.datatype in (XSD_STRING, RDF_LANG_STRING) or value.datatype is None:
-        return (3, "s", value.value, value.datatype or XSD_STRING, value.lang or "")
-    if value.datatype == XSD_INTEGER:
-        return (3, "n", _integer(value.value, typed=True))
-    raise NotMaterializedError(f"ORDER BY over literals of datatype {value.datatype}")
-
-
-def _literal_class(key: tuple[Any, ...]) -> str | None:
-    return key[1] if key[0] == 3 else None
-
-
-def order_rows(rows: list[dict[str, Value]], order: Iterable[tuple[str, bool]],
-               columns: Iterable[str]) -> list[dict[str, Value]] | None:
-    """``rows`` sorted by ``order`` the way Oxigraph sorts them (ties in a fixed order), or None."""
-    cols = list(columns)
-
-    def tie(row: dict[str, Value]) -> tuple[tuple[str, ...], ...]:
-        return tuple((v.kind, v.value, v.lang or "", v.datatype or "") if (v := row.get(c)) else ("",) for c in cols)
-
-    out = sorted(rows, key=tie)  # a fixed order for the rows whose ORDER BY keys tie
-    for name, descending in reversed(list(order)):
-        try:
-            keys = {id(r): order_key(r.get(name)) for r in out}
-        except NotMaterializedError:
-            return None
-        if len({c for k in keys.values() if (c := _literal_class(k))}) > 1:
-            return None  # strings and numbers mixed: Oxigraph leaves them unordered
-        out.sort(key=lambda r, keys=keys: keys[id(r)], reverse=descending)
     return out
 
 

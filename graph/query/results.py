@@ -1,8 +1,7 @@
 """Writers for SPARQL query results (JSON, XML, CSV, TSV) over plain rows, so that results can be cut.
 
-pyoxigraph serialises a whole ``QuerySolutions`` object and cannot stop at a limit;
-these writers take the rows the caller kept (at most the result limit) instead.
-Terms are pyoxigraph terms (``NamedNode``, ``BlankNode``, ``Literal``) or None.
+The engine serialises a whole result and cannot stop at a limit; these writers take the rows
+the caller kept (at most the result limit) instead. Terms are ``graph.store.Value`` or None.
 """
 
 from __future__ import annotations
@@ -14,8 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-import pyoxigraph as ox
-
+from graph.store import Value
 from graph.store.formats import ResultFormat
 
 Row = Sequence[Any]
@@ -30,38 +28,38 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
-def _json_term(term: Any) -> dict[str, str]:
-    if isinstance(term, ox.NamedNode):
+def _json_term(term: Value) -> dict[str, str]:
+    if term.kind == "iri":
         return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
+    if term.kind == "bnode":
         return {"type": "bnode", "value": term.value}
     out = {"type": "literal", "value": term.value}
-    if term.language:
-        out["xml:lang"] = term.language
-    elif term.datatype and term.datatype.value not in (XSD_STRING, RDF_LANG_STRING):
-        out["datatype"] = term.datatype.value
+    if term.lang:
+        out["xml:lang"] = term.lang
+    elif term.datatype and term.datatype not in (XSD_STRING, RDF_LANG_STRING):
+        out["datatype"] = term.datatype
     return out
 
 
-def _xml_term(term: Any) -> str:
-    if isinstance(term, ox.NamedNode):
+def _xml_term(term: Value) -> str:
+    if term.kind == "iri":
         return f"<uri>{escape(term.value)}</uri>"
-    if isinstance(term, ox.BlankNode):
+    if term.kind == "bnode":
         return f"<bnode>{escape(term.value)}</bnode>"
     attrs = ""
-    if term.language:
-        attrs = f" xml:lang={quoteattr(term.language)}"
-    elif term.datatype and term.datatype.value not in (XSD_STRING, RDF_LANG_STRING):
-        attrs = f" datatype={quoteattr(term.datatype.value)}"
+    if term.lang:
+        attrs = f" xml:lang={quoteattr(term.lang)}"
+    elif term.datatype and term.datatype not in (XSD_STRING, RDF_LANG_STRING):
+        attrs = f" datatype={quoteattr(term.datatype)}"
     return f"<literal{attrs}>{escape(term.value)}</literal>"
 
 
-def _csv_term(term: Any) -> str:
+def _csv_term(term: Value | None) -> str:
     if term is None:
         return ""
-    if isinstance(term, ox.BlankNode):
+    if term.kind == "bnode":
         return f"_:{term.value}"
-    return str(term.value)
+    return term.value
 
 
 def write_solutions(variables: Sequence[str], rows: Sequence[Row], fmt: ResultFormat) -> bytes:
@@ -93,7 +91,7 @@ def write_solutions(variables: Sequence[str], rows: Sequence[Row], fmt: ResultFo
         return buf.getvalue().encode("utf-8")
     if fmt is ResultFormat.TSV:
         lines = ["\t".join(f"?{v}" for v in variables)]
-        lines += ["\t".join("" if t is None else str(t) for t in row) for row in rows]
+        lines += ["\t".join("" if t is None else t.ntriples() for t in row) for row in rows]
         return ("\n".join(lines) + "\n").encode("utf-8")
     raise ValueError(f"no SPARQL results writer for {fmt.value}")
 
