@@ -379,7 +379,7 @@ def export(fmt: str, output: Path | None, **kwargs: Any) -> None:
 def network(city: str | None, year: str | None, programme: str | None, min_weight: int, no_collective: bool,
             fmt: str, dynamic: bool, table: str, output: Path | None, **kwargs: Any) -> None:
     """Export the collaboration network (agencies linked when they co-lead an activity)."""
-    from graph.network import NetworkFilter, build_network, write_network
+    from graph.network.collaboration import NetworkFilter, build_network, write_network
     from graph.store import open_store
 
     settings = settings_from(kwargs)

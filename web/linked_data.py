@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort
 
-from graph import pages as data
+from graph.pages.entities import entity_page
 from web.negotiate import SUFFIXES, html_or_rdf
 from web.pages import rdf_response, render_entity
 from web.state import store
@@ -31,7 +31,7 @@ def resource(rest: str) -> Response:
     iri = base() + rest
     if fmt is not None:
         return rdf_response(iri, fmt)
-    page = data.entity_page(store(), iri)
+    page = entity_page(store(), iri)
     if page is None:
         abort(404, description=f"{iri} is not described in this graph")
     return render_entity(page)

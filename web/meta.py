@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from graph.docs import ontology_doc, ontology_turtle, shapes_doc
+from graph.meta.docs import ontology_doc, ontology_turtle, shapes_doc
+from graph.meta.void import void_graph
 from graph.store.chunks import read_index
 from graph.store.formats import RdfFormat
 from graph.validate.store_checks import ensure_validation
-from graph.void import void_graph
 from web.errors import wants_json
 from web.negotiate import html_or_rdf, prefers_html, vary
 from web.state import state

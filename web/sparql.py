@@ -12,11 +12,11 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from graph.meta.void import service_description
 from graph.queries import CannedQuery, canned_queries, get_query
 from graph.query.service import TABLE, QueryJob, QueryOutcome
 from graph.store import check_params
 from graph.store.formats import RdfFormat, ResultFormat
-from graph.void import service_description
 from qgkg.errors import QueryError
 from web import negotiate
 from web.state import state

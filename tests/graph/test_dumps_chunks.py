@@ -248,7 +248,7 @@ def test_file_sha256_is_the_digest_of_the_served_bytes(history: History) -> None
 
 def test_void_graph_states_the_store_counts_and_known_checksums(history: History) -> None:
     from graph.derived.dumps import file_sha256
-    from graph.void import SPDX, VOID, void_graph
+    from graph.meta.void import SPDX, VOID, void_graph
 
     file_sha256(history.second, "qgkg.nq.gz")
     info = read_index(history.second)

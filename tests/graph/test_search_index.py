@@ -12,7 +12,7 @@ import pytest
 
 from bench.generate import generate, generate_plan
 from graph.derived.search_index import matching_types, open_index, search
-from graph.pages import search_page
+from graph.pages.home import search_page
 from graph.queries import get_query
 from graph.store import EmbeddedStore
 from graph.store.versions import SEARCH_INDEX as INDEX_FILE

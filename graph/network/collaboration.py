@@ -2,8 +2,8 @@
 
 ``build_network(store, NetworkFilter.parse(...))`` reads the network table written at
 build time (``graph.derived.network_tables``) or, for a store without one, the same rows through
-SPARQL; ``graph.network_figures`` computes centralities and communities,
-``graph.network_export`` writes GEXF, GraphML, CSV and node-link JSON.
+SPARQL; ``graph.network.figures`` computes centralities and communities,
+``graph.network.export`` writes GEXF, GraphML, CSV and node-link JSON.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 
 import networkx as nx
 
-from graph.network_export import FORMATS, write_network
-from graph.network_source import Entity, NetworkSource, open_source
+from graph.network.export import FORMATS, write_network
+from graph.network.source import Entity, NetworkSource, open_source
 from graph.store import GraphStore
 from qgkg.errors import QueryError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from graph.network_source import Entity, NetworkSource, open_source
+from graph.network.source import Entity, NetworkSource, open_source
 from graph.store import GraphStore
 
 

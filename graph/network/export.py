@@ -15,7 +15,7 @@ from typing import IO, Any
 
 import networkx as nx
 
-from graph.network_figures import attach, compute
+from graph.network.figures import attach, compute
 from qgkg.errors import QueryError
 
 FORMATS = ("gexf", "graphml", "csv", "json")

@@ -6,11 +6,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from graph.network import NetworkFilter, build_bipartite, build_network, network_years, year_slice
-from graph.network_diffusion import Diffusion, diffusion
-from graph.network_draw import Drawing, draw
-from graph.network_figures import NetworkFigures, NodeFigures, compute, network_figures
-from graph.network_source import Entity, open_source
+from graph.network.collaboration import NetworkFilter, build_bipartite, build_network, network_years, year_slice
+from graph.network.diffusion import Diffusion, diffusion
+from graph.network.draw import Drawing, draw
+from graph.network.figures import NetworkFigures, NodeFigures, compute, network_figures
+from graph.network.source import Entity, open_source
 from graph.store import GraphStore
 
 MAX_YEAR_PANELS = 24
