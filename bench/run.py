@@ -316,7 +316,7 @@ def bench_web(root: Path, params: dict[str, dict[str, str]], requests: int = 200
     """A real ``qgkg serve``: entity and network page latency (p50/p99) and requests/s with 8 clients."""
     port = _free_port()
     env = {**os.environ, "QGKG_STORE": str(root)}
-    proc = subprocess.Popen([sys.executable, "-m", "graph.cli", "serve", "--port", str(port)], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "qgkg.cli", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -31,8 +31,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from graph.cli import bundled_corpus
 from qgkg.build import build
+from qgkg.cli import bundled_corpus
 
 SERVER_START_TIMEOUT = 60.0
 
@@ -123,7 +123,7 @@ def run_server(store: Path, env: dict[str, str] | None = None, *, threads: int =
     cmd = [
         sys.executable,
         "-m",
-        "graph.cli",
+        "qgkg.cli",
         "serve",
         "--host",
         "127.0.0.1",

@@ -121,7 +121,7 @@ def test_build_killed_midway_leaves_previous_store(tmp_path: Path, corpus: Path,
     previous = StoreDir(root).current()
     env = dict(os.environ, QGKG_STORE=str(root))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "graph.cli", "build", "-q", "--jobs", "1", str(corpus_copy)],
+        [sys.executable, "-m", "qgkg.cli", "build", "-q", "--jobs", "1", str(corpus_copy)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     # kill it once it has started writing its new version (not by a timer)

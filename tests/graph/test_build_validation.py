@@ -168,7 +168,7 @@ def test_reference_checked_in_a_worker_gives_the_same_report(tmp_path: Path, cor
 def test_cli_validate_reads_the_kept_reports_or_rechecks(tmp_path: Path, corpus_copy: Path) -> None:
     from click.testing import CliRunner
 
-    from graph.cli import main
+    from qgkg.cli import main
 
     root = tmp_path / "store"
     runner = CliRunner()

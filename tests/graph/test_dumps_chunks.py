@@ -69,7 +69,7 @@ def graphs_of(version: Path, source: str) -> frozenset[str]:
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> History:
-    from graph.cli import bundled_corpus
+    from qgkg.cli import bundled_corpus
 
     base = tmp_path_factory.mktemp("dumps")
     plans = base / "plans"

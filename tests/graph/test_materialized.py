@@ -14,7 +14,6 @@ import pytest
 from click.testing import CliRunner
 
 from bench.generate import generate, generate_plan
-from graph.cli import main
 from graph.queries import get_query
 from graph.query.canned import ANSWERS, CannedAnswers, answer
 from graph.query.order import order_key
@@ -22,6 +21,7 @@ from graph.store import EmbeddedStore, Value, bind_params, solutions_to_rows
 from graph.store.formats import ResultFormat
 from graph.store.versions import NETWORK_TABLES as CACHE_FILE
 from qgkg.build import build
+from qgkg.cli import main
 from qgkg.config import DEFAULT_BASE
 
 QG = "https://w3id.org/qgkg/ontology#"
