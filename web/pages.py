@@ -59,16 +59,20 @@ def rdf_response(iri: str, fmt: Any) -> Response:
     return vary(response)
 
 
-@bp.get("/describe")
-def describe() -> Response:
-    """Any IRI (also outside this graph's base): its statements, in and out, as HTML or RDF."""
-    iri = request.args.get("iri", "").strip()
-    if not iri or any(c in iri for c in ' <>"{}|\\^`') or ":" not in iri:
-        abort(400, description="give an absolute IRI in ?iri=")
-    fmt = SUFFIXES.get(request.args.get("format", "")) or html_or_rdf()
+def entity_response(iri: str, fmt: Any) -> Response:
+    """A resource in ``fmt`` (an RDF format), or its HTML page (``fmt`` None); 404 when the graph does not know it."""
     if fmt is not None:
         return rdf_response(iri, fmt)
     page = entity_page(store(), iri)
     if page is None:
         abort(404, description=f"{iri} is not described in this graph")
     return render_entity(page)
+
+
+@bp.get("/describe")
+def describe() -> Response:
+    """Any IRI (also outside this graph's base): its statements, in and out, as HTML or RDF."""
+    iri = request.args.get("iri", "").strip()
+    if not iri or any(c in iri for c in ' <>"{}|\\^`') or ":" not in iri:
+        abort(400, description="give an absolute IRI in ?iri=")
+    return entity_response(iri, SUFFIXES.get(request.args.get("format", "")) or html_or_rdf())

@@ -1,4 +1,4 @@
-"""Building into a remote SPARQL server: the embedded build's scan and workers, written through the Graph Store Protocol.
+"""Building into a remote SPARQL server: the embedded build's scan and workers, sent by the Graph Store Protocol.
 
 Files are chosen (``graph.build.scan``) and extracted, each plan validated with SHACL in its
 worker (``graph.build.workers``), exactly as for the embedded store. The entity descriptions

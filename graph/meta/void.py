@@ -110,39 +110,44 @@ def void_graph(
     g.add((service, DCAT.servesDataset, ds))
     g.add((ds, DCAT.distribution, _distribution(g, site + "sparql", "SPARQL endpoint", None, None)))
     if dumps:
-        info = dumps.get("void", {})
-        if info.get("entities"):
-            g.add((ds, VOID.entities, Literal(info["entities"], datatype=XSD.integer)))
-        for cls, n in info.get("classes", {}).items():
-            part = BNode()
-            g.add((ds, VOID.classPartition, part))
-            g.add((part, VOID["class"], URIRef(cls)))
-            g.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
-        for prop, n in info.get("properties", {}).items():
-            part = BNode()
-            g.add((ds, VOID.propertyPartition, part))
-            g.add((part, VOID.property, URIRef(prop)))
-            g.add((part, VOID.triples, Literal(n, datatype=XSD.integer)))
-        for f in dumps.get("files", []):
-            url = site + "dumps/" + f["name"]
-            g.add((ds, VOID.dataDump, URIRef(url)))
-            dist = _distribution(g, url, f["name"], f["media_type"], f["size"])
-            g.add((dist, DCAT.downloadURL, URIRef(url)))
-            g.add(
-                (
-                    dist,
-                    DCAT.compressFormat,
-                    URIRef("http://www.iana.org/assignments/media-types/application/gzip"),
-                )
-            )
-            g.add((dist, VOID.triples, Literal(f["triples"], datatype=XSD.integer)))
-            if f.get("sha256"):  # known once computed (on first request of the file's .sha256)
-                checksum = BNode()
-                g.add((dist, SPDX.checksum, checksum))
-                g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
-                g.add((checksum, SPDX.checksumValue, Literal(f["sha256"], datatype=XSD.hexBinary)))
-            g.add((ds, DCAT.distribution, dist))
+        _add_dumps(g, ds, site, dumps)
     return g
+
+
+def _add_dumps(g: Graph, ds: URIRef, site: str, dumps: dict[str, Any]) -> None:
+    """The VoID tallies and one DCAT distribution per dump file, from the dumps index."""
+    info = dumps.get("void", {})
+    if info.get("entities"):
+        g.add((ds, VOID.entities, Literal(info["entities"], datatype=XSD.integer)))
+    for cls, n in info.get("classes", {}).items():
+        part = BNode()
+        g.add((ds, VOID.classPartition, part))
+        g.add((part, VOID["class"], URIRef(cls)))
+        g.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
+    for prop, n in info.get("properties", {}).items():
+        part = BNode()
+        g.add((ds, VOID.propertyPartition, part))
+        g.add((part, VOID.property, URIRef(prop)))
+        g.add((part, VOID.triples, Literal(n, datatype=XSD.integer)))
+    for f in dumps.get("files", []):
+        url = site + "dumps/" + f["name"]
+        g.add((ds, VOID.dataDump, URIRef(url)))
+        dist = _distribution(g, url, f["name"], f["media_type"], f["size"])
+        g.add((dist, DCAT.downloadURL, URIRef(url)))
+        g.add(
+            (
+                dist,
+                DCAT.compressFormat,
+                URIRef("http://www.iana.org/assignments/media-types/application/gzip"),
+            )
+        )
+        g.add((dist, VOID.triples, Literal(f["triples"], datatype=XSD.integer)))
+        if f.get("sha256"):  # known once computed (on first request of the file's .sha256)
+            checksum = BNode()
+            g.add((dist, SPDX.checksum, checksum))
+            g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+            g.add((checksum, SPDX.checksumValue, Literal(f["sha256"], datatype=XSD.hexBinary)))
+        g.add((ds, DCAT.distribution, dist))
 
 
 def _distribution(g: Graph, url: str, title: str, media: str | None, size: int | None) -> URIRef:

@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from graph.store import Value
 from graph.store.formats import ResultFormat
+from graph.store.values import RDF_LANG_STRING, XSD_STRING
 
 Row = Sequence[Any]
 
@@ -24,21 +25,6 @@ MEDIA_TYPES = {
     ResultFormat.CSV: "text/csv",
     ResultFormat.TSV: "text/tab-separated-values",
 }
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-
-
-def _json_term(term: Value) -> dict[str, str]:
-    if term.kind == "iri":
-        return {"type": "uri", "value": term.value}
-    if term.kind == "bnode":
-        return {"type": "bnode", "value": term.value}
-    out = {"type": "literal", "value": term.value}
-    if term.lang:
-        out["xml:lang"] = term.lang
-    elif term.datatype and term.datatype not in (XSD_STRING, RDF_LANG_STRING):
-        out["datatype"] = term.datatype
-    return out
 
 
 def _xml_term(term: Value) -> str:
@@ -66,7 +52,7 @@ def write_solutions(variables: Sequence[str], rows: Sequence[Row], fmt: ResultFo
     """Serialise SELECT rows (one term or None per variable) in ``fmt``."""
     if fmt is ResultFormat.JSON:
         bindings = [
-            {v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None} for row in rows
+            {v: t.sparql_json() for v, t in zip(variables, row, strict=True) if t is not None} for row in rows
         ]
         doc = {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}
         return json.dumps(doc, ensure_ascii=False).encode("utf-8")

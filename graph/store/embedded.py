@@ -8,21 +8,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import IO, Any
 
 import pyoxigraph as ox
 
-from graph.store.api import GraphStore, bound_text
-from graph.store.binding import inject_values
+from graph.store.api import GraphStore
 from graph.store.chunks import dump_from_chunks
-from graph.store.dataset import UNION, Dataset
+from graph.store.dataset import Dataset
 from graph.store.formats import RdfFormat
 from graph.store.manifest import Manifest
-from graph.store.results import Results
-from graph.store.values import PREFIXES, Value
+from graph.store.values import PREFIXES
 from graph.store.versions import StoreDir, Version
 from qgkg.errors import QueryError, StoreError
 
@@ -72,25 +70,6 @@ class EmbeddedStore(GraphStore):
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
         except (RuntimeError, ValueError) as exc:
             raise QueryError(f"SPARQL query failed: {exc}") from exc
-
-    def query(self, sparql: str, *, params: Mapping[str, Value] | None = None, dataset: Dataset = UNION) -> Results:
-        """Run SPARQL over ``dataset`` (by default the union of all graphs)."""
-        return Results.of(self._run(bound_text(sparql, params), dataset))
-
-    def raw_query(
-        self,
-        sparql: str,
-        *,
-        substitutions: Mapping[Any, Any] | None = None,
-        default_graph: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-    ) -> Any:
-        """Run SPARQL and return pyoxigraph's result object (see ``GraphStore.raw_query``)."""
-        # Bound as one-row VALUES joined into every group, the same way as on a remote store, so
-        # both backends give the same answers (pyoxigraph's own ``substitutions`` would need
-        # every bound variable in the SELECT projection).
-        text = inject_values(sparql, substitutions) if substitutions else sparql
-        return self._run(text, Dataset.of(default_graph, named_graphs))
 
     def quads(self) -> Iterator[Any]:
         """Every statement, graph by graph (pyoxigraph quads, for the store's writers)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import TypeVar
 
 import pyoxigraph as ox
 
@@ -21,12 +22,7 @@ class RdfFormat(Enum):
     def parse(cls, value: str) -> RdfFormat:
         """A format from a user string (``ttl``, ``turtle``, ``nquads``, ``json-ld`` …)."""
         key = value.strip().lower().lstrip(".")
-        key = _ALIASES.get(key, key)
-        try:
-            return cls(key)
-        except ValueError:
-            names = ", ".join(f.value for f in cls)
-            raise ValueError(f"unknown RDF format {value!r} (expected one of: {names})") from None
+        return _member(cls, _ALIASES.get(key, key), "RDF format", value)
 
     @property
     def oxigraph(self) -> ox.RdfFormat:
@@ -107,11 +103,7 @@ class ResultFormat(Enum):
     @classmethod
     def parse(cls, value: str) -> ResultFormat:
         """A result format from a user string."""
-        try:
-            return cls(value.strip().lower())
-        except ValueError:
-            names = ", ".join(f.value for f in cls)
-            raise ValueError(f"unknown result format {value!r} (expected one of: {names})") from None
+        return _member(cls, value.strip().lower(), "result format", value)
 
     @property
     def oxigraph(self) -> ox.QueryResultsFormat:
@@ -122,3 +114,15 @@ class ResultFormat(Enum):
             ResultFormat.JSON: ox.QueryResultsFormat.JSON,
             ResultFormat.XML: ox.QueryResultsFormat.XML,
         }[self]
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def _member(cls: type[E], key: str, what: str, given: str) -> E:
+    """The member of ``cls`` whose value is ``key``, or a ValueError naming the accepted values."""
+    try:
+        return cls(key)
+    except ValueError:
+        names = ", ".join(str(f.value) for f in cls)
+        raise ValueError(f"unknown {what} {given!r} (expected one of: {names})") from None

@@ -23,18 +23,16 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
 import pyoxigraph as ox
 
-from graph.store.api import GraphStore, bound_text
-from graph.store.binding import inject_values
-from graph.store.dataset import UNION, Dataset
+from graph.store.api import GraphStore
+from graph.store.dataset import Dataset
 from graph.store.formats import RdfFormat
-from graph.store.results import Results
-from graph.store.values import PREFIXES, Value
+from graph.store.values import PREFIXES
 from qgkg.config import Settings
 from qgkg.errors import QueryError, StoreError
 
@@ -159,21 +157,9 @@ class RemoteStore(GraphStore):
         response.close()
         raise StoreError(f"{self.endpoints.query}: unexpected answer type {media or 'none'}")
 
-    def query(self, sparql: str, *, params: Mapping[str, Value] | None = None, dataset: Dataset = UNION) -> Results:
-        """Run SPARQL on the server over ``dataset`` (by default the union of its graphs)."""
-        return Results.of(self._run(bound_text(sparql, params), dataset))
-
-    def raw_query(
-        self,
-        sparql: str,
-        *,
-        substitutions: Mapping[Any, Any] | None = None,
-        default_graph: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-    ) -> Any:
-        """Run SPARQL on the server; pyoxigraph's result objects, as the embedded store gives them."""
-        text = inject_values(sparql, substitutions) if substitutions else sparql
-        result = self._run(text, Dataset.of(default_graph, named_graphs))
+    def raw_query(self, sparql: str, **options: Any) -> Any:
+        """Like ``GraphStore.raw_query``: pyoxigraph's result objects, as the embedded store gives them."""
+        result = super().raw_query(sparql, **options)
         if isinstance(result, ox.QuerySolutions | ox.QueryBoolean):
             return result
         return _as_query_triples(result)

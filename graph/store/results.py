@@ -84,7 +84,7 @@ class Results:
             self._parsed().serialize(out, target)
 
     def _parsed(self) -> Any:
-        bindings = [{v: _json_term(x) for v, x in zip(self.variables, row, strict=True) if x is not None}
+        bindings = [{v: x.sparql_json() for v, x in zip(self.variables, row, strict=True) if x is not None}
                     for row in self.rows()]
         doc = {"head": {"vars": list(self.variables)}, "results": {"bindings": bindings}}
         return ox.parse_query_results(io.BytesIO(json.dumps(doc).encode("utf-8")), ox.QueryResultsFormat.JSON)
@@ -92,19 +92,6 @@ class Results:
     def _expect(self, kind: str) -> None:
         if self.kind != kind:
             raise QueryError(f"expected a {'SELECT' if kind == SOLUTIONS else 'CONSTRUCT or DESCRIBE'} query")
-
-
-def _json_term(value: Value) -> dict[str, str]:
-    if value.kind == "iri":
-        return {"type": "uri", "value": value.value}
-    if value.kind == "bnode":
-        return {"type": "bnode", "value": value.value}
-    out = {"type": "literal", "value": value.value}
-    if value.lang:
-        out["xml:lang"] = value.lang
-    elif value.datatype:
-        out["datatype"] = value.datatype
-    return out
 
 
 def solutions_to_rows(result: Results | Any) -> list[dict[str, Value]]:

@@ -8,6 +8,7 @@ from typing import Any
 import pyoxigraph as ox
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 PREFIXES = {
     "qg": "https://w3id.org/qgkg/ontology#",
@@ -38,6 +39,23 @@ class Value:
     def is_iri(self) -> bool:
         """True for an IRI."""
         return self.kind == "iri"
+
+    def sparql_json(self) -> dict[str, str]:
+        """The term as the SPARQL 1.1 JSON results format writes it (a plain string has no datatype).
+
+        >>> Value("literal", "上海市", "zh-hans").sparql_json()
+        {'type': 'literal', 'value': '上海市', 'xml:lang': 'zh-hans'}
+        """
+        if self.kind == "iri":
+            return {"type": "uri", "value": self.value}
+        if self.kind == "bnode":
+            return {"type": "bnode", "value": self.value}
+        out = {"type": "literal", "value": self.value}
+        if self.lang:
+            out["xml:lang"] = self.lang
+        elif self.datatype and self.datatype not in (XSD_STRING, RDF_LANG_STRING):
+            out["datatype"] = self.datatype
+        return out
 
     def ntriples(self) -> str:
         """The term in N-Triples syntax (``<iri>``, ``"text"@zh-hans``, ``_:b0``).
