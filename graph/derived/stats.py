@@ -11,10 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
-
 from graph.queries import get_query
-from graph.store import GraphStore, Value, Version, reference_graph_iri, solutions_to_rows
+from graph.store import UNION, Dataset, GraphStore, Value, Version, reference_graph_iri, solutions_to_rows
 from graph.store.versions import write_json
 from qgkg.config import ONTOLOGY_NS
 
@@ -115,24 +113,19 @@ def compute_stats(store: GraphStore) -> dict[str, Any]:
     return assemble(plans, store.select("stats_entities"), store.select("stats_programmes"))
 
 
-def write_stats(version: Path, store: ox.Store, delta: Any) -> None:
+def write_stats(version: Path, store: Any, delta: Any) -> None:
     """Post-build step: write ``stats.json`` for a new version, reusing the previous one where it can."""
     previous = read_stats(delta.previous) if delta.previous is not None else None
-    union = {"use_default_graph_as_union": True}
+
+    def rows(name: str, dataset: Dataset = UNION) -> list[dict[str, Value]]:
+        return solutions_to_rows(store.query(get_query(name).text, **dataset.oxigraph_options()))
+
     if previous is not None and previous.get("format") == 1:
         plans = {k: v for k, v in previous["plans"].items() if k not in delta.removed}
         if delta.added:
-            graphs = [ox.NamedNode(g) for g in sorted(delta.added)]
-            graphs.append(ox.NamedNode(reference_graph_iri(delta.base)))
-            rows = solutions_to_rows(store.query(get_query("stats_plans").text, default_graph=graphs))
-            prog = solutions_to_rows(store.query(get_query("stats_plan_programmes").text, default_graph=graphs))
-            plans.update(plan_rows(rows, prog))
+            changed = Dataset(default_graphs=(*sorted(delta.added), reference_graph_iri(delta.base)))
+            plans.update(plan_rows(rows("stats_plans", changed), rows("stats_plan_programmes", changed)))
     else:
-        plans = plan_rows(
-            solutions_to_rows(store.query(get_query("stats_plans").text, **union)),
-            solutions_to_rows(store.query(get_query("stats_plan_programmes").text, **union)),
-        )
-    kinds = solutions_to_rows(store.query(get_query("stats_entities").text, **union))
-    programmes = solutions_to_rows(store.query(get_query("stats_programmes").text, **union))
-    data = assemble(plans, kinds, programmes)
+        plans = plan_rows(rows("stats_plans"), rows("stats_plan_programmes"))
+    data = assemble(plans, rows("stats_entities"), rows("stats_programmes"))
     write_json(Version(version).stats, data)

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
-
 from graph.derived.network_tables import EntityRow, create_schema, describe_entity, open_cache
 from graph.store import GraphStore, Value, Version
+from graph.store.values import to_term
 
 REMOTE_TTL = 60.0  # seconds a table read from a remote store is reused
 
@@ -202,16 +201,8 @@ def _v(value: Value | None) -> str | None:
 
 
 class _Statement:
-    """A (predicate, object) pair from SPARQL, shaped like a pyoxigraph quad for ``describe_entity``."""
+    """A (predicate, object) pair from SPARQL, shaped like a quad for ``describe_entity``."""
 
     def __init__(self, p: Value, o: Value) -> None:
-        self.predicate = ox.NamedNode(p.value)
-        self.object: Any
-        if o.kind == "iri":
-            self.object = ox.NamedNode(o.value)
-        elif o.lang:
-            self.object = ox.Literal(o.value, language=o.lang)
-        elif o.datatype:
-            self.object = ox.Literal(o.value, datatype=ox.NamedNode(o.datatype))
-        else:
-            self.object = ox.Literal(o.value)
+        self.predicate = to_term(p)
+        self.object = to_term(o)
