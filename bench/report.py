@@ -28,7 +28,7 @@ def _phases(label: str, phases: dict[str, float], steps: dict[str, float]) -> li
     """One table row: the build's phases, with the post-build steps inside theirs."""
     if not phases and not steps:
         return []
-    inner = ", ".join(f"{k.split('.')[1]} {_s(v)}" for k, v in steps.items())
+    inner = ", ".join(f"{k.split('.')[-2]} {_s(v)}" for k, v in steps.items())
     parts = [f"{k.replace('_', ' ')} {_s(v)}" + (f" ({inner})" if k == "post_build" and inner else "")
              for k, v in phases.items()] or [inner]
     return [f"| {label} | {'; '.join(parts)} | — | — |"]

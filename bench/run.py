@@ -101,7 +101,7 @@ def bench_extraction(corpus: Path, jobs: int) -> Figure:
 
 def bench_build(corpus: Path, root: Path, jobs: int, runs: int) -> Figure:
     """Full builds from empty (median of ``runs``), store size, one-file incremental rebuilds."""
-    from graph.build import build
+    from qgkg.build import build
 
     def full() -> Any:
         shutil.rmtree(root, ignore_errors=True)
@@ -125,7 +125,7 @@ def _manifest(root: Path) -> dict[str, Any]:
 
 def bench_incremental(corpus: Path, root: Path, jobs: int, runs: int) -> Figure:
     """One-file incremental rebuilds of a built store (median of at least 5), then the file restored."""
-    from graph.build import build
+    from qgkg.build import build
 
     one = sorted(corpus.iterdir())[len(list(corpus.iterdir())) // 2]
     original = one.read_bytes()
@@ -158,9 +158,10 @@ def bench_queries(root: Path, runs: int) -> tuple[Figure, dict[str, dict[str, st
     (answers from build-time tables where the query has them), and of the SPARQL alone for
     the queries answered from tables."""
     from graph.queries import get_query
+    from graph.query.canned import CannedAnswers
     from graph.store import EmbeddedStore
 
-    store = EmbeddedStore(root, base="https://w3id.org/qgkg/id/")
+    store = CannedAnswers(EmbeddedStore(root, base="https://w3id.org/qgkg/id/"))
     params = sample_params(store)
     out: Figure = {}
     sparql: Figure = {}
@@ -168,7 +169,7 @@ def bench_queries(root: Path, runs: int) -> tuple[Figure, dict[str, dict[str, st
         try:
             out[name], rows = timed(lambda n=name, p=p: store.select(n, **p) if not n.startswith("page_describe")
                                     else list(store.raw_query(_text(n), substitutions=_subs(n, p))), runs)
-            if not name.startswith("page_describe") and store.materialized(get_query(name), p) is not None:
+            if not name.startswith("page_describe") and store.answer(get_query(name), p) is not None:
                 sparql[name], _ = timed(lambda n=name, p=p: list(store.raw_query(_text(n), substitutions=_subs(n, p))),
                                         min(runs, 3))
         except Exception as exc:  # a query the engine refuses is reported, not fatal
@@ -193,7 +194,7 @@ def bench_dump(root: Path) -> Figure:
     """``qgkg export --format nq`` in a child process: triples/s and peak memory (max RSS)."""
     hwm = "int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])"
     code = ("import sys,time,io;from pathlib import Path;from graph.store import EmbeddedStore;"
-            "from graph.formats import RdfFormat;s=EmbeddedStore(Path(sys.argv[1]),base='https://w3id.org/qgkg/id/');"
+            "from graph.store.formats import RdfFormat;s=EmbeddedStore(Path(sys.argv[1]),base='https://w3id.org/qgkg/id/');"
             f"rest={hwm};out=open('/dev/null','wb');t=time.perf_counter();n=s.dump(io.BufferedWriter(out),RdfFormat.NQ);"
             f"dt=time.perf_counter()-t;print(n,dt,{hwm},rest)")
     # VmHWM (peak resident memory of this process image) is reset by exec, unlike ru_maxrss
@@ -206,7 +207,7 @@ def bench_dump(root: Path) -> Figure:
 def bench_shacl(root: Path, jobs: int) -> Figure:
     """``qgkg validate --recheck``: SHACL again over every plan graph read from the store, in parallel
     (a build already validates what it extracts; this is the cost of checking a whole store again)."""
-    from graph.check import validate_store
+    from graph.validate.store_checks import validate_store
     from qgkg.config import Settings
 
     t = time.perf_counter()
@@ -249,9 +250,9 @@ def bench_rdflib(root: Path, params: dict[str, dict[str, str]], runs: int) -> Fi
     """The plain-rdflib way: N-Triples into an in-memory Graph, queries, serialization, whole-graph SHACL."""
     import rdflib
 
-    from graph.formats import RdfFormat
     from graph.queries import canned_queries
     from graph.store import EmbeddedStore
+    from graph.store.formats import RdfFormat
 
     store = EmbeddedStore(root, base="https://w3id.org/qgkg/id/")
     buf = io.BytesIO()
@@ -315,7 +316,7 @@ def bench_web(root: Path, params: dict[str, dict[str, str]], requests: int = 200
     """A real ``qgkg serve``: entity and network page latency (p50/p99) and requests/s with 8 clients."""
     port = _free_port()
     env = {**os.environ, "QGKG_STORE": str(root)}
-    proc = subprocess.Popen([sys.executable, "-m", "graph.cli", "serve", "--port", str(port)], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "qgkg.cli", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:

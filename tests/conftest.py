@@ -1,7 +1,7 @@
 """Shared fixtures: a store built from the bundled corpus, the Flask app and client, and a live server.
 
 * ``corpus_store`` (session): a real store built once from the bundled plans in a tmp folder
-  with ``graph.build.build``; read-only tests share it.
+  with ``qgkg.build.build``; read-only tests share it.
 * ``make_app``: ``make_app(store, **config)`` builds an app with a store and config keys
   (``QUERY_TIMEOUT``, ``RESULT_LIMIT``, ``MAX_CONTENT_LENGTH`` …); its query workers are
   stopped at the end of the test.
@@ -31,8 +31,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from graph.build import build
-from graph.cli import bundled_corpus
+from qgkg.build import build
+from qgkg.cli import bundled_corpus
 
 SERVER_START_TIMEOUT = 60.0
 
@@ -123,7 +123,7 @@ def run_server(store: Path, env: dict[str, str] | None = None, *, threads: int =
     cmd = [
         sys.executable,
         "-m",
-        "graph.cli",
+        "qgkg.cli",
         "serve",
         "--host",
         "127.0.0.1",

@@ -10,12 +10,13 @@ import pytest
 
 import graph
 import loaders
+import qgkg
 
 MODULES = sorted(
-    f"{pkg.__name__}.{m.name}"
-    for pkg in (loaders, graph)
-    for m in pkgutil.iter_modules(pkg.__path__)
-    if not m.name.startswith("_")
+    m.name
+    for pkg in (loaders, graph, qgkg)
+    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + ".")
+    if not m.name.rsplit(".", 1)[-1].startswith("_")
 )
 
 

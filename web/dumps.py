@@ -1,7 +1,7 @@
 """``/dumps``: the whole graph in five formats, gzipped, each with a ``.sha256``; once per version.
 
 Files are looked up by name in the version's dumps index; no path is read from the request.
-A dump is streamed from its per-graph gzip members (``graph.dumps``), with ranges and
+A dump is streamed from its per-graph gzip members (``graph.derived.dumps``), with ranges and
 conditional requests; its ``.sha256`` is computed on first request and cached.
 """
 
@@ -13,7 +13,9 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, render_template, request, send_file
 from werkzeug.wsgi import wrap_file
 
-from graph.dumps import DUMP_NAMES, DUMPS_DIR, ensure_dumps, file_sha256, is_chunked, open_dump, read_index
+from graph.derived.dumps import ensure_dumps, file_sha256
+from graph.store import Version
+from graph.store.chunks import DUMP_NAMES, is_chunked, open_dump, read_index
 from web.errors import wants_json
 from web.negotiate import prefers_html
 from web.state import state
@@ -66,7 +68,7 @@ def _send(version: Path, f: dict[str, Any]) -> Response:
     """A dump file: assembled on disk (versions before chunks), or streamed from its members."""
     if not is_chunked(version):
         response = send_file(
-            version / DUMPS_DIR / f["name"],
+            Version(version).dumps / f["name"],
             mimetype="application/gzip",
             as_attachment=True,
             download_name=f["name"],

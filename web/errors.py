@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from graph.sparql_service import QueryTimeoutError, ServiceBusyError
+from graph.query.service import QueryTimeoutError, ServiceBusyError
 from qgkg.errors import QgkgError, QueryError, StoreError
 
 log = logging.getLogger("qgkg.web")

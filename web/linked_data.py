@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort
 
-from graph import pages as data
 from web.negotiate import SUFFIXES, html_or_rdf
-from web.pages import rdf_response, render_entity
-from web.state import store
+from web.pages import entity_response
 from web.urls import base
 
 bp = Blueprint("linked_data", __name__)
@@ -28,10 +26,4 @@ def resource(rest: str) -> Response:
         rest, fmt = stem, SUFFIXES[ext]
     else:
         fmt = html_or_rdf()
-    iri = base() + rest
-    if fmt is not None:
-        return rdf_response(iri, fmt)
-    page = data.entity_page(store(), iri)
-    if page is None:
-        abort(404, description=f"{iri} is not described in this graph")
-    return render_entity(page)
+    return entity_response(base() + rest, fmt)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from graph.docs import ensure_validation, ontology_doc, ontology_turtle, shapes_doc
-from graph.dumps import read_index
-from graph.formats import RdfFormat
-from graph.void import void_graph
+from graph.meta.docs import ontology_doc, ontology_turtle, shapes_doc
+from graph.meta.void import void_graph
+from graph.store.chunks import read_index
+from graph.store.formats import RdfFormat
+from graph.validate.store_checks import ensure_validation
 from web.errors import wants_json
 from web.negotiate import html_or_rdf, prefers_html, vary
 from web.state import state
@@ -64,12 +65,13 @@ def validation() -> Response:
 @bp.get("/.well-known/void")
 def void() -> Response:
     """The VoID and DCAT description of the dataset (Turtle unless another RDF format is asked for)."""
-    from graph.stats import read_stats
+    from graph.derived.stats import read_stats
 
     holder = state().holder
     version = holder.version
     store = holder.get()
-    counts = dict(getattr(store, "manifest", {}).get("counts", {}))
+    manifest = getattr(store, "manifest", None)
+    counts = manifest.counts.to_json() if manifest is not None and manifest.counts is not None else {}
     dumps = read_index(version) if version is not None else None
     stats = read_stats(version) if version is not None else None
     examples = [p for p in list((stats or {}).get("plans", {}))[:3]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from graph.formats import RdfFormat, ResultFormat
+from graph.store.formats import RdfFormat, ResultFormat
 
 HTML = "text/html"
 RDF_MEDIA = {

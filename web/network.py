@@ -10,9 +10,9 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from graph.network import NetworkFilter, build_network
-from graph.network_export import FORMATS, MEDIA_TYPES, write_network
-from graph.network_page import network_page, programmes_page
+from graph.network.collaboration import NetworkFilter, build_network
+from graph.network.export import FORMATS, MEDIA_TYPES, write_network
+from graph.pages.network import network_page, programmes_page
 from web.state import store
 from web.urls import entity_href
 

@@ -6,7 +6,9 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, make_response, render_template, request
 
-from graph import pages as data
+from graph.pages.entities import describe as rdf_description
+from graph.pages.entities import entity_page
+from graph.pages.home import home_page, search_page
 from web.negotiate import SUFFIXES, alternates, html_or_rdf, vary
 from web.state import store
 from web.urls import twin_path
@@ -24,13 +26,13 @@ TWIN_MEDIA = (
 @bp.get("/")
 def home() -> str:
     """What the graph holds."""
-    return render_template("pages/home.html", page=data.home_page(store()))
+    return render_template("pages/home.html", page=home_page(store()))
 
 
 @bp.get("/search")
 def search() -> str:
     """Plans, agencies, activities and programmes by any of their labels (traditional or simplified)."""
-    return render_template("pages/search.html", page=data.search_page(store(), request.args.get("q", "")))
+    return render_template("pages/search.html", page=search_page(store(), request.args.get("q", "")))
 
 
 def render_entity(page: Any) -> Response:
@@ -50,11 +52,21 @@ def render_entity(page: Any) -> Response:
 
 def rdf_response(iri: str, fmt: Any) -> Response:
     """The RDF description of a resource, or 404."""
-    body = data.describe(store(), iri, fmt)
+    body = rdf_description(store(), iri, fmt)
     if body is None:
         abort(404, description=f"{iri} is not described in this graph")
     response = Response(body, mimetype=fmt.media_type)
     return vary(response)
+
+
+def entity_response(iri: str, fmt: Any) -> Response:
+    """A resource in ``fmt`` (an RDF format), or its HTML page (``fmt`` None); 404 when the graph does not know it."""
+    if fmt is not None:
+        return rdf_response(iri, fmt)
+    page = entity_page(store(), iri)
+    if page is None:
+        abort(404, description=f"{iri} is not described in this graph")
+    return render_entity(page)
 
 
 @bp.get("/describe")
@@ -63,10 +75,4 @@ def describe() -> Response:
     iri = request.args.get("iri", "").strip()
     if not iri or any(c in iri for c in ' <>"{}|\\^`') or ":" not in iri:
         abort(400, description="give an absolute IRI in ?iri=")
-    fmt = SUFFIXES.get(request.args.get("format", "")) or html_or_rdf()
-    if fmt is not None:
-        return rdf_response(iri, fmt)
-    page = data.entity_page(store(), iri)
-    if page is None:
-        abort(404, description=f"{iri} is not described in this graph")
-    return render_entity(page)
+    return entity_response(iri, SUFFIXES.get(request.args.get("format", "")) or html_or_rdf())

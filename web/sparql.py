@@ -12,11 +12,11 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from graph.formats import RdfFormat, ResultFormat
+from graph.meta.void import service_description
 from graph.queries import CannedQuery, canned_queries, get_query
-from graph.sparql_service import TABLE, QueryJob, QueryOutcome
-from graph.store import EmbeddedStore, bind_params
-from graph.void import service_description
+from graph.query.service import TABLE, QueryJob, QueryOutcome
+from graph.store import check_params
+from graph.store.formats import RdfFormat, ResultFormat
 from qgkg.errors import QueryError
 from web import negotiate
 from web.state import state
@@ -117,24 +117,25 @@ def _job(preq: ProtocolRequest, results_format: str, graph_format: str) -> Query
     store = st.store
     subs: tuple[tuple[str, Any], ...] = ()
     if preq.canned is not None and _same(preq.query, preq.canned.text):
-        subs = tuple((k.value, v) for k, v in bind_params(preq.canned, preq.params).items())
+        subs = tuple(check_params(preq.canned, preq.params).items())
     assert preq.query is not None
     return QueryJob(
         preq.query,
-        str(store.version) if isinstance(store, EmbeddedStore) else "",
+        str(store.version) if store.version is not None else "",
         results_format,
         graph_format,
         preq.default_graphs,
         preq.named_graphs,
         subs,
         st.result_limit,
+        store.base,
     )
 
 
 def _remote() -> Any:
     """The remote store when this server reads one (its queries run over HTTP), else None."""
     store = state().store
-    return None if isinstance(store, EmbeddedStore) else store
+    return None if store.version is not None else store
 
 
 def _editor(

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import current_app
 
-from graph.sparql_service import QueryService
+from graph.query.service import QueryService
 from graph.store import EmbeddedStore, GraphStore, open_store
 from qgkg.config import Settings
 

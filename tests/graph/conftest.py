@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from graph.build import build
-from graph.cli import bundled_corpus
+from qgkg.build import build
+from qgkg.cli import bundled_corpus
 
 
 @pytest.fixture(scope="session")

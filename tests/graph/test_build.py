@@ -11,8 +11,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graph.build import BuildLock, build
+from graph.build import BuildLock
 from graph.store import EmbeddedStore, StoreDir
+from qgkg.build import build
 from qgkg.config import DEFAULT_BASE
 from qgkg.errors import StoreError
 
@@ -120,7 +121,7 @@ def test_build_killed_midway_leaves_previous_store(tmp_path: Path, corpus: Path,
     previous = StoreDir(root).current()
     env = dict(os.environ, QGKG_STORE=str(root))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "graph.cli", "build", "-q", "--jobs", "1", str(corpus_copy)],
+        [sys.executable, "-m", "qgkg.cli", "build", "-q", "--jobs", "1", str(corpus_copy)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     # kill it once it has started writing its new version (not by a timer)

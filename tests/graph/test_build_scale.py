@@ -10,7 +10,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from graph.build import build
+from qgkg.build import build
 
 
 def _graphs(root: Path) -> dict[str, Graph]:

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from bench.generate import generate
-from graph.build import RACY_NS, build
-from graph.check import stored_reports, validate_store
+from graph.build import RACY_NS
 from graph.validate import ValidationReport
+from graph.validate.store_checks import stored_reports, validate_store
 from loaders.version import extractor_version
+from qgkg.build import build
 from qgkg.config import Settings
 
 
@@ -154,7 +155,7 @@ def test_a_failed_file_is_not_retried_until_it_changes(tmp_path: Path, corpus_co
 
 def test_reference_checked_in_a_worker_gives_the_same_report(tmp_path: Path, corpus_copy: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from graph import build as build_module
+    from graph.build import reference as build_module
 
     monkeypatch.setattr(build_module._ReferenceCheck, "BACKGROUND", 0)  # every build checks in a worker
     root = tmp_path / "store"
@@ -167,7 +168,7 @@ def test_reference_checked_in_a_worker_gives_the_same_report(tmp_path: Path, cor
 def test_cli_validate_reads_the_kept_reports_or_rechecks(tmp_path: Path, corpus_copy: Path) -> None:
     from click.testing import CliRunner
 
-    from graph.cli import main
+    from qgkg.cli import main
 
     root = tmp_path / "store"
     runner = CliRunner()

@@ -21,7 +21,7 @@ def qgkg(*args: str, store: Path | None = None, check: bool = False) -> subproce
     if store is not None:
         env["QGKG_STORE"] = str(store)
     return subprocess.run(
-        [sys.executable, "-m", "graph.cli", *args], env=env, capture_output=True, text=True, check=check, timeout=600
+        [sys.executable, "-m", "qgkg.cli", *args], env=env, capture_output=True, text=True, check=check, timeout=600
     )
 
 
@@ -47,7 +47,7 @@ def test_validate_conforms(built_store: Path) -> None:
 @pytest.mark.parametrize("fmt", ["nt", "ttl", "jsonld"])
 def test_export_triples_parse_with_rdflib_and_pyoxigraph(built_store: Path, fmt: str) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "graph.cli", "export", "--format", fmt],
+        [sys.executable, "-m", "qgkg.cli", "export", "--format", fmt],
         env=dict(os.environ, QGKG_STORE=str(built_store)), capture_output=True, check=True, timeout=300,
     )
     g = rdflib.Graph()

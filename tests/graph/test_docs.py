@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from graph.clidoc import render
 from graph.queries import canned_queries
+from qgkg.clidoc import render
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_cli_reference_is_current() -> None:
     assert (ROOT / "docs" / "CLI.md").read_text(encoding="utf-8") == render(), (
-        "docs/CLI.md is stale: run python -m graph.clidoc > docs/CLI.md"
+        "docs/CLI.md is stale: run python -m qgkg.clidoc > docs/CLI.md"
     )
 
 

@@ -17,11 +17,13 @@ import pytest
 import rdflib
 
 from bench.generate import generate
-from graph.build import build
-from graph.dump_chunks import INDEX_DB, PART_SEP, SEGMENTS, read_meta
-from graph.dumps import DUMP_NAMES, DUMPS_DIR, dump_name, open_dump, read_index, run_locked
-from graph.formats import RdfFormat
+from graph.derived.chunk_writer import INDEX_DB, PART_SEP, SEGMENTS, read_meta
+from graph.derived.dumps import run_locked
 from graph.store import EmbeddedStore, StoreDir, reference_graph_iri
+from graph.store.chunks import DUMP_NAMES, dump_name, open_dump, read_index
+from graph.store.formats import RdfFormat
+from graph.store.versions import DUMPS as DUMPS_DIR
+from qgkg.build import build
 from qgkg.config import DEFAULT_BASE
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -67,7 +69,7 @@ def graphs_of(version: Path, source: str) -> frozenset[str]:
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> History:
-    from graph.cli import bundled_corpus
+    from qgkg.cli import bundled_corpus
 
     base = tmp_path_factory.mktemp("dumps")
     plans = base / "plans"
@@ -111,9 +113,9 @@ def test_write_dumps_serializes_only_the_changed_graphs_and_the_touched_referenc
 def test_write_dumps_rewrites_only_the_reference_parts_of_touched_entities(
     history: History, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from graph import dump_reference
     from graph.build import BuildDelta
-    from graph.dumps import write_all, write_dumps
+    from graph.derived import reference_parts as dump_reference
+    from graph.derived.dumps import write_all, write_dumps
 
     monkeypatch.setattr(dump_reference, "PART_STATEMENTS", 20)  # many small parts, as in a large store
     first = tmp_path / "v1"
@@ -235,7 +237,7 @@ def test_void_tallies_equal_the_store(history: History, which: str) -> None:
 def test_file_sha256_is_the_digest_of_the_served_bytes(history: History) -> None:
     import hashlib
 
-    from graph.dumps import file_sha256
+    from graph.derived.dumps import file_sha256
 
     for name in DUMP_NAMES:
         with open_dump(history.second, name) as reader:
@@ -245,8 +247,8 @@ def test_file_sha256_is_the_digest_of_the_served_bytes(history: History) -> None
 
 
 def test_void_graph_states_the_store_counts_and_known_checksums(history: History) -> None:
-    from graph.dumps import file_sha256
-    from graph.void import SPDX, VOID, void_graph
+    from graph.derived.dumps import file_sha256
+    from graph.meta.void import SPDX, VOID, void_graph
 
     file_sha256(history.second, "qgkg.nq.gz")
     info = read_index(history.second)

@@ -14,13 +14,14 @@ import pytest
 from click.testing import CliRunner
 
 from bench.generate import generate, generate_plan
-from graph.build import build
-from graph.cli import main
-from graph.formats import ResultFormat
-from graph.materialized import ANSWERS, answer, order_key
-from graph.network_cache import CACHE_FILE
 from graph.queries import get_query
+from graph.query.canned import ANSWERS, CannedAnswers, answer
+from graph.query.order import order_key
 from graph.store import EmbeddedStore, Value, bind_params, solutions_to_rows
+from graph.store.formats import ResultFormat
+from graph.store.versions import NETWORK_TABLES as CACHE_FILE
+from qgkg.build import build
+from qgkg.cli import main
 from qgkg.config import DEFAULT_BASE
 
 QG = "https://w3id.org/qgkg/ontology#"
@@ -110,7 +111,7 @@ def test_synthetic_answers_are_not_trivial(synthetic_store: Path) -> None:
 
 
 def test_select_uses_the_materialised_answer(synthetic_store: Path) -> None:
-    store = EmbeddedStore(synthetic_store, base=DEFAULT_BASE)
+    store = CannedAnswers(EmbeddedStore(synthetic_store, base=DEFAULT_BASE))
     assert store.select("programme_diffusion") == answer(store.version, get_query("programme_diffusion"), {})
 
 
@@ -132,7 +133,7 @@ def test_several_labels_give_several_rows(synthetic_store: Path, tmp_path: Path)
     """An agency with two skos:prefLabel values: two groups, as in SPARQL (added to a copy of the store)."""
     import pyoxigraph as ox
 
-    from graph.network_cache import write_cache
+    from graph.derived.network_tables import write_cache
 
     root = tmp_path / "store"
     shutil.copytree(synthetic_store, root, symlinks=True)

@@ -19,12 +19,13 @@ import pyoxigraph as ox
 import pytest
 
 from graph.build import BuildDelta
-from graph.network import NetworkFilter, build_bipartite, build_network, write_network, write_network_cache
-from graph.network_cache import CACHE_FILE
-from graph.network_diffusion import diffusion
-from graph.network_figures import compute
-from graph.network_source import open_source
+from graph.derived.network_tables import write_network_tables as write_network_cache
+from graph.network.collaboration import NetworkFilter, build_bipartite, build_network, write_network
+from graph.network.diffusion import diffusion
+from graph.network.figures import compute
+from graph.network.source import open_source
 from graph.store import EmbeddedStore, StoreDir
+from graph.store.versions import NETWORK_TABLES as CACHE_FILE
 from qgkg.config import DEFAULT_BASE
 from qgkg.errors import QueryError
 

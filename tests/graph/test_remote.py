@@ -16,12 +16,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graph.bind import inject_values
-from graph.build import build
-from graph.formats import RdfFormat
+from graph.build.remote import build_remote
 from graph.queries import canned_queries
-from graph.remote import RemoteStore, build_remote, derive_endpoints
 from graph.store import EmbeddedStore, bind_params
+from graph.store.binding import inject_values
+from graph.store.formats import RdfFormat
+from graph.store.remote import RemoteStore, derive_endpoints
+from qgkg.build import build
 from qgkg.config import Settings
 from qgkg.errors import QueryError, StoreError
 

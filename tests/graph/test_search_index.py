@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 from bench.generate import generate, generate_plan
-from graph.build import build
-from graph.pages import search_page
+from graph.derived.search_index import matching_types, open_index, search
+from graph.pages.home import search_page
 from graph.queries import get_query
-from graph.search_index import INDEX_FILE, matching_types, open_index, search
 from graph.store import EmbeddedStore
+from graph.store.versions import SEARCH_INDEX as INDEX_FILE
 from loaders.script import to_simplified
+from qgkg.build import build
 from qgkg.config import DEFAULT_BASE
 
 QUERIES = [

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from graph.cli import bundled_corpus
 from loaders.script import to_traditional
+from qgkg.cli import bundled_corpus
 
 BIG_TEXT_BYTES = 50 * 1024 * 1024
 LONG_LINE_CHARS = 400_000

@@ -39,11 +39,11 @@ def _limit_memory() -> None:
 
 
 def run_qgkg(args: Sequence[str], *, timeout: float, env: dict[str, str] | None = None) -> Run:
-    """Run ``python -m graph.cli ARGS``; kill it after ``timeout`` seconds; measure its peak RSS."""
+    """Run ``python -m qgkg.cli ARGS``; kill it after ``timeout`` seconds; measure its peak RSS."""
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "graph.cli", *args], stdout=out, stderr=err, env=full_env,
+        proc = subprocess.Popen([sys.executable, "-m", "qgkg.cli", *args], stdout=out, stderr=err, env=full_env,
                                 preexec_fn=_limit_memory)
         timer = threading.Timer(timeout, proc.kill)
         timer.start()

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from graph.build import build
-from graph.cli import bundled_corpus
+from qgkg.build import build
+from qgkg.cli import bundled_corpus
 
 from .badfiles import CASES, BadFile
 from .procs import QG, Run, current_version, plans, quads, run_qgkg

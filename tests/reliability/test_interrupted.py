@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from graph.build import build
-from graph.cli import bundled_corpus
 from graph.store import StoreDir
+from qgkg.build import build
+from qgkg.cli import bundled_corpus
 
 from .procs import current_version, plans, quads, run_qgkg
 
@@ -53,7 +53,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _build_command(store: Path, folder: Path) -> list[str]:
-    return [sys.executable, "-m", "graph.cli", "build", "-q", "--jobs", "1", "--store", str(store), str(folder)]
+    return [sys.executable, "-m", "qgkg.cli", "build", "-q", "--jobs", "1", "--store", str(store), str(folder)]
 
 
 def _files_in(folder: Path) -> int:

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 import pytest
 
 from graph.build import BuildDelta
-from graph.network import write_network_cache
+from graph.derived.network_tables import write_network_tables as write_network_cache
 from graph.store import StoreDir
 from qgkg.config import DEFAULT_BASE
 from tests.conftest import LiveServer

@@ -11,8 +11,10 @@ import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
 
-from graph.dumps import DUMPS_DIR, dumps_state, read_index, run_locked
+from graph.derived.dumps import dumps_state, run_locked
 from graph.store import StoreDir
+from graph.store.chunks import read_index
+from graph.store.versions import DUMPS as DUMPS_DIR
 
 FORMATS = {
     "qgkg.nq.gz": ox.RdfFormat.N_QUADS,

@@ -192,7 +192,7 @@ def test_pathological_query_is_stopped_while_others_are_answered(corpus_store: P
 def test_server_serves_the_old_graph_during_a_rebuild_then_the_new(
     tmp_path: Path, corpus_store: Path, start_server
 ) -> None:  # type: ignore[no-untyped-def]
-    from graph.build import build
+    from qgkg.build import build
 
     store = tmp_path / "store"
     shutil.copytree(corpus_store, store, symlinks=True)

@@ -7,8 +7,8 @@ from pathlib import Path
 import rdflib
 from flask.testing import FlaskClient
 
-from graph.docs import validate_version
 from graph.store import StoreDir
+from graph.validate.store_checks import validate_version
 
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from graph.build import build
 from graph.store import EmbeddedStore
+from qgkg.build import build
 from qgkg.config import DEFAULT_BASE
 
 HTML = {"Accept": "text/html"}

@@ -1,0 +1,214 @@
+"""Building an embedded store: extract changed files in parallel, write a new version, switch to it.
+
+A build never writes the version that readers use. It hard-links a copy of the current
+version (Oxigraph's ``backup``: immutable files are linked, not copied), replaces the named
+graphs of changed files there (``graph.build.write``), re-merges the descriptions of the
+entities those plans touch, validates them (``graph.build.reference``), runs the post-build
+steps it is given (``graph.build.steps``) and only then switches ``current``. Killing it at
+any moment leaves the previous version current and intact; a lock lets one build run at a time.
+
+Which files are read again is ``graph.build.scan``'s decision.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from graph.build.lock import BuildLock
+from graph.build.reference import check_reference, write_report
+from graph.build.report import BuildReport
+from graph.build.scan import Scan, find_plan_files, scan
+from graph.build.static import load_static_reference, static_digest
+from graph.build.steps import BuildDelta, PostBuildStep, run_steps
+from graph.build.workers import FileResult, extract_all
+from graph.build.write import apply_results, counts, merge_entities
+from graph.store import StoreDir, Version
+from graph.store.manifest import Counts, Failure, Manifest, Source, Stat
+from qgkg.config import DEFAULT_BASE
+from qgkg.errors import StoreError
+
+
+@dataclass
+class _Run:
+    """What one build knows as it goes: the previous version, what to extract, what it got."""
+
+    root: Path
+    base: str
+    validate: bool
+    started: float = field(default_factory=time.perf_counter)
+    previous: Path | None = None
+    old: Manifest = field(default_factory=Manifest)
+    shapes: str | None = None  # the shapes digest a validating build records per source
+    extractor: str = ""
+    scan: Scan | None = None
+    failed: dict[str, Failure] = field(default_factory=dict)
+    good: list[FileResult] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)
+
+    def phase(self, name: str) -> None:
+        """Record the time since the previous phase ended."""
+        self.phases[name] = time.perf_counter() - self.started - sum(self.phases.values())
+
+
+def build(
+    root: Path,
+    paths: list[Path],
+    *,
+    base: str = DEFAULT_BASE,
+    clean: bool = False,
+    jobs: int | None = None,
+    progress: Callable[[FileResult], None] | None = None,
+    on_files: Callable[[int], None] | None = None,
+    validate: bool = True,
+    steps: Iterable[PostBuildStep] = (),
+) -> BuildReport:
+    """Add or update the plans of ``paths`` in the store at ``root`` (see the module docstring).
+
+    With ``validate`` (the default) every plan extracted is validated with the SHACL shapes in
+    the same worker, and the reference descriptions the build touched are validated after the
+    merge; the reports are kept in the version's ``validation.json`` (``graph.validate.reports``).
+    ``steps`` run on the new version before it becomes current (the shell passes
+    ``graph.derived.POST_BUILD_STEPS``).
+    """
+    run = _Run(Path(root), base, validate)
+    report = BuildReport()
+    with BuildLock(run.root):
+        sdir = StoreDir(run.root)
+        _start(run, sdir, paths, clean, report)
+        if on_files:
+            on_files(len(run.scan.todo) if run.scan else 0)
+        run.phase("scan")
+        _extract(run, jobs or os.cpu_count() or 1, progress, report)
+        if run.previous is not None and not run.good and run.old.static_sha256 == static_digest():
+            _keep_current(run, report)  # nothing to change: the current version stays current
+        else:
+            version = sdir.new_version_path()
+            manifest = _write_version(run, version, list(steps))
+            sdir.switch_to(version)
+            sdir.prune()
+            report.version = version.name
+            report.count(manifest.total)
+    report.seconds = time.perf_counter() - run.started
+    return report
+
+
+def _start(run: _Run, sdir: StoreDir, paths: list[Path], clean: bool, report: BuildReport) -> None:
+    """Read the previous manifest and decide which files to extract."""
+    from graph.validate.shacl import shapes_digest  # local: the module loads pyshacl
+    from loaders.version import extractor_version
+
+    files = find_plan_files(paths)
+    report.files_seen = len(files)
+    run.previous = None if clean else sdir.current()
+    run.old = Manifest() if run.previous is None else Version(run.previous).manifest()
+    if run.previous is not None and run.old.base and run.old.base != run.base:
+        raise StoreError(f"{run.root}: built with base {run.old.base}, not {run.base}; use --clean")
+    run.shapes = shapes_digest(run.base) if run.validate else None
+    run.extractor = extractor_version()  # a loader change (code or YAML) re-extracts every file
+    run.scan = scan(files, run.old.sources, run.old.failed, extractor=run.extractor, shapes=run.shapes)
+    run.failed = dict(run.scan.failed)
+    report.files_unchanged = run.scan.unchanged
+
+
+def _extract(run: _Run, jobs: int, progress: Callable[[FileResult], None] | None, report: BuildReport) -> None:
+    """Extract (and validate) the files to read; record failures and the report's errors and warnings."""
+    assert run.scan is not None
+    results = extract_all(run.scan.todo, run.base, jobs, progress or (lambda r: None), validate=run.validate)
+    run.phase("extract")
+    run.good = [r for r in results if r.error is None]
+    for r in results:
+        if r.error is not None and r.sha256:
+            run.failed[Path(r.path).name] = Failure(r.error, r.sha256, run.extractor, r.stat)
+    old_failed = run.old.failed
+    report.errors = [r.error for r in results if r.error] + [
+        m.error for name, m in sorted(run.failed.items()) if name in old_failed and m is old_failed[name]]
+    report.warnings = [w for r in run.good for w in r.warnings]
+    report.files_extracted = len(run.good)
+
+
+def _keep_current(run: _Run, report: BuildReport) -> None:
+    """Keep the current version; remember new file stats and failures in its manifest (hints only)."""
+    assert run.previous is not None and run.scan is not None
+    if run.scan.seen or run.failed != run.old.failed:
+        _record_stats(run.old.sources, run.scan.seen)
+        run.old.failed = run.failed
+        Version(run.previous).write_manifest(run.old)  # the graph is unchanged: these only spare later reading
+    report.version = run.previous.name
+    report.count(run.old.total)
+
+
+def _record_stats(sources: dict[str, Source], seen: dict[str, Stat]) -> None:
+    for name, stat in seen.items():  # files found unchanged by hashing: remember their stat
+        sources[name] = replace(sources[name], stat=stat)
+
+
+def _write_version(run: _Run, version: Path, steps: list[PostBuildStep]) -> Manifest:
+    """Write the new version folder (removed again if anything fails); its manifest, written last."""
+    checking: Any = None  # the reference check (graph.build.reference), when the build validates
+    try:
+        version.mkdir(parents=True)
+        files = Version(version)
+        if run.previous is not None:
+            previous = Version(run.previous)
+            ox.Store.read_only(str(previous.oxigraph)).backup(str(files.oxigraph))
+            ox.Store.read_only(str(previous.contrib)).backup(str(files.contrib))
+        main = ox.Store(str(files.oxigraph))
+        contrib = ox.Store(str(files.contrib))
+        manifest, delta, touched = _write_graphs(run, main, contrib)
+        run.phase("write")
+        if run.shapes is not None:  # runs beside the post-build steps when there is much to check
+            checking = check_reference(main, touched, delta.static_reloaded, run.base)
+        manifest.post_build_seconds = run_steps(steps, version, main, delta)
+        run.phase("post_build")
+        if checking is not None and run.shapes is not None:
+            write_report(version, run.previous, run.good, checking, run.base, run.shapes)
+            run.phase("reference_shacl_wait")
+        main.flush()
+        contrib.flush()
+        del main, contrib
+        run.phase("finish")
+        manifest.phase_seconds = {k: round(v, 3) for k, v in run.phases.items()}
+        files.write_manifest(manifest)
+        return manifest
+    except BaseException:
+        if checking is not None:
+            checking.cancel()
+        shutil.rmtree(version, ignore_errors=True)
+        raise
+
+
+def _write_graphs(run: _Run, main: ox.Store, contrib: ox.Store) -> tuple[Manifest, BuildDelta, set[Any]]:
+    """Replace the changed plans' graphs, reload the static reference if it changed, merge the touched
+    entities; the new manifest (without timings), the delta for the steps, and the touched subjects."""
+    assert run.scan is not None
+    old_sources = run.old.sources
+    sources = dict(old_sources)
+    removed = frozenset(g for r in run.good if r.source in old_sources for g in old_sources[r.source].graphs)
+    added = frozenset(iri for r in run.good for iri, _nt in r.plans)
+    old_counts = run.old.counts or Counts()
+    touched = apply_results(main, contrib, run.good, sources)
+    _record_stats(sources, run.scan.seen)
+    for r in run.good:
+        sources[r.source] = replace(sources[r.source], stat=r.stat, extractor=run.extractor, shacl=run.shapes)
+    reloaded, static_size = load_static_reference(main, contrib, run.base, run.old.static_sha256)
+    touched |= reloaded
+    ref_triples = static_size if static_size is not None else (old_counts.reference_triples or 0)
+    if static_size is not None and old_counts.reference_triples is not None:
+        old_counts = replace(old_counts, agencies=0)
+    d_ref, d_agencies = merge_entities(main, contrib, touched, run.base)
+    delta = BuildDelta(run.previous, removed, added, run.base,
+                       frozenset(t.value for t in touched if isinstance(t, ox.NamedNode)),
+                       static_reloaded=static_size is not None)
+    total = counts(main, sources, old_counts, ref_triples + d_ref, d_agencies, run.base)
+    manifest = Manifest(base=run.base, built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                        static_sha256=static_digest(), sources=sources, counts=total, failed=run.failed)
+    return manifest, delta, touched
+

@@ -1,0 +1,201 @@
+"""The on-disk store: a folder of immutable versions, and the one place that names a version's files.
+
+A build writes a new version (hard-linked from the previous one, so unchanged data is not
+copied) and switches the ``current`` link to it only when it is complete::
+
+    STORE/
+      current -> versions/v0000000003     (a symlink, replaced atomically)
+      versions/v0000000003/               a Version: every file below is named by its properties
+        oxigraph/        the graph: one named graph per plan + the reference graph
+        contrib/         each plan's entity descriptions (named graph per plan), merged into the
+                         reference graph; kept apart because Oxigraph's union does not de-duplicate
+        manifest.json    plans, sources, sha256, counts, build time (``graph.store.manifest``)
+        validation.json  the SHACL reports of the build (``graph.validate.reports``)
+        network.sqlite   network tables and the facts of the canned answers (``graph.derived.network_tables``)
+        search.sqlite    the full-text index of labels (``graph.derived.search_index``)
+        stats.json       the home page's statistics (``graph.derived.stats``)
+        dumps/           the dumps' chunks and index (``graph.derived.dumps``, read by ``graph.store.chunks``)
+      build.lock         held by the one build that may run at a time
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from graph.store.manifest import Manifest
+
+_VERSION = re.compile(r"^v(\d{10})$")
+MANIFEST = "manifest.json"
+VALIDATION = "validation.json"
+NETWORK_TABLES = "network.sqlite"
+SEARCH_INDEX = "search.sqlite"
+STATS = "stats.json"
+DUMPS = "dumps"
+
+
+class Version:
+    """One version folder and the paths of its files (nothing else spells them)."""
+
+    def __init__(self, path: Path | str | Version) -> None:
+        self.path = path.path if isinstance(path, Version) else Path(path)
+
+    def __repr__(self) -> str:
+        return f"Version({str(self.path)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Version) and other.path == self.path
+
+    def __hash__(self) -> int:
+        return hash(self.path)
+
+    @property
+    def name(self) -> str:
+        """The folder's name (``v0000000003``)."""
+        return self.path.name
+
+    @property
+    def oxigraph(self) -> Path:
+        """The Oxigraph store of the graph."""
+        return self.path / "oxigraph"
+
+    @property
+    def contrib(self) -> Path:
+        """The Oxigraph store of each plan's entity descriptions."""
+        return self.path / "contrib"
+
+    @property
+    def manifest_file(self) -> Path:
+        """``manifest.json``."""
+        return self.path / MANIFEST
+
+    @property
+    def validation(self) -> Path:
+        """``validation.json``: the SHACL reports."""
+        return self.path / VALIDATION
+
+    @property
+    def network_tables(self) -> Path:
+        """``network.sqlite``: the network tables and the facts the canned answers read."""
+        return self.path / NETWORK_TABLES
+
+    @property
+    def search_index(self) -> Path:
+        """``search.sqlite``: the full-text index of labels."""
+        return self.path / SEARCH_INDEX
+
+    @property
+    def stats(self) -> Path:
+        """``stats.json``: the home page's statistics."""
+        return self.path / STATS
+
+    @property
+    def dumps(self) -> Path:
+        """The folder of the dumps (chunks, segments, index, cached sha256 files)."""
+        return self.path / DUMPS
+
+    def is_complete(self) -> bool:
+        """True when the build that wrote the version finished (its manifest is written last)."""
+        return self.manifest_file.is_file()
+
+    def manifest(self) -> Manifest:
+        """The manifest."""
+        return Manifest.from_json(json.loads(self.manifest_file.read_text(encoding="utf-8")))
+
+    def write_manifest(self, manifest: Manifest) -> None:
+        """Write the manifest (atomically: a reader sees the old one or the new one)."""
+        write_json(self.manifest_file, manifest.to_json())
+
+
+def write_json(path: Path, data: Any, *, indent: int | None = None) -> None:
+    """Write JSON next to ``path`` and rename it over ``path``: readers never see half a file."""
+    write_text(path, json.dumps(data, ensure_ascii=False, indent=indent))
+
+
+def write_text(path: Path, text: str, *, encoding: str = "utf-8") -> None:
+    """Write text atomically (a temporary file renamed over ``path``)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_text(text, encoding=encoding)
+    os.replace(tmp, path)
+
+
+class StoreDir:
+    """The folder of versions behind an embedded store."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    @property
+    def versions(self) -> Path:
+        """Where versions live."""
+        return self.root / "versions"
+
+    @property
+    def current_link(self) -> Path:
+        """The symlink naming the current version."""
+        return self.root / "current"
+
+    @property
+    def lock_file(self) -> Path:
+        """The lock a build holds."""
+        return self.root / "build.lock"
+
+    def current(self) -> Path | None:
+        """The current version folder, or None when nothing was ever built."""
+        link = self.current_link
+        if not link.is_symlink():
+            return None
+        target = self.root / os.readlink(link)
+        return target if Version(target).is_complete() else None
+
+    def manifest(self) -> Manifest:
+        """The current version's manifest (empty when there is none)."""
+        cur = self.current()
+        return Manifest() if cur is None else Version(cur).manifest()
+
+    def is_empty(self) -> bool:
+        """True when no complete build exists."""
+        return self.current() is None
+
+    def new_version_path(self) -> Path:
+        """A fresh, not yet existing version folder, numbered after every existing one."""
+        self.versions.mkdir(parents=True, exist_ok=True)
+        numbers = [int(m.group(1)) for p in self.versions.iterdir() if (m := _VERSION.match(p.name))]
+        return self.versions / f"v{max(numbers, default=0) + 1:010d}"
+
+    def switch_to(self, version: Path) -> None:
+        """Make ``version`` current, atomically (a new symlink renamed over the old one)."""
+        tmp = self.root / f".current.{os.getpid()}"
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        os.symlink(os.path.relpath(version, self.root), tmp)
+        os.replace(tmp, self.current_link)
+        _fsync_dir(self.root)
+
+    def prune(self, *, keep: int = 2) -> None:
+        """Delete old and abandoned versions, keeping the current one and the ``keep - 1`` before it.
+
+        A server that still has an older version open keeps reading it: on POSIX the
+        files live until they are closed.
+        """
+        cur = self.current()
+        if not self.versions.is_dir():
+            return
+        all_versions = sorted(p for p in self.versions.iterdir() if _VERSION.match(p.name))
+        complete = [p for p in all_versions if Version(p).is_complete()]
+        keep_set = set(complete[-keep:]) | ({cur} if cur else set())
+        for p in all_versions:  # only one build runs at a time (the lock): no version is in progress
+            if p not in keep_set:
+                shutil.rmtree(p, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,234 @@
+"""The ``qgkg`` command line.
+
+Exit codes (every command):
+  0  success
+  1  failure: bad input, no store, a refused or malformed query, SHACL violations
+  2  usage error (unknown option, missing argument)
+  3  build finished, but some files could not be loaded (the others were)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from graph.store.formats import RdfFormat
+from qgkg.config import Settings
+from qgkg.errors import QgkgError
+from qgkg.options import EXIT_CODES, bundled_corpus, one_line_errors, settings_from, store_options
+from qgkg.read_commands import export, network, query
+
+__all__ = ["bundled_corpus", "main"]
+
+
+@click.group(epilog=EXIT_CODES)
+@click.version_option(package_name="qgkg")
+def main() -> None:
+    """qgkg: a knowledge graph of China's quality-governance actors.
+
+    Build a store from 质量月 plans, validate it with SHACL, query it with SPARQL,
+    export it, analyse the collaboration network and serve it on the web.
+    """
+    # Loader warnings reach the user once, in the command's own summary; QGKG_LOG_LEVEL=INFO
+    # (or WARNING) shows the structured log lines as well.
+    level = os.environ.get("QGKG_LOG_LEVEL", "ERROR").upper()
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", level=getattr(logging, level, logging.ERROR))
+
+
+@main.command(epilog=EXIT_CODES)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@store_options
+@click.option("--clean", is_flag=True, help="Start from an empty store.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes [default: CPU count].")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--no-validate", is_flag=True,
+              help="Skip SHACL while building (then 'qgkg validate' checks the whole store).")
+@one_line_errors
+def build(paths: tuple[Path, ...], clean: bool, jobs: int | None, quiet: bool, no_validate: bool,
+          **kwargs: Any) -> None:
+    """Add or update plans in the store (default: the bundled corpus).
+
+    Files already in the store with the same name and content are kept as they are (a
+    file whose size and modification time are unchanged is not read again; --clean reads
+    everything); a changed file replaces its plan's named graph. Each plan extracted is
+    validated with the SHACL shapes, and the reports are kept for 'qgkg validate'. A file
+    that failed and has not changed is reported again, not retried. The build is atomic:
+    a failed or interrupted build leaves the previous store as it was.
+    """
+    settings = settings_from(kwargs)
+    targets = list(paths) or [bundled_corpus()]
+    report = run_build(settings, targets, clean=clean, jobs=jobs, quiet=quiet, validate=not no_validate)
+    print_report(report, settings)
+    if report.errors:
+        sys.exit(3)
+
+
+def run_build(settings: Settings, targets: list[Path], *, clean: bool = False, jobs: int | None = None,
+              quiet: bool = False, validate: bool = True) -> Any:
+    """Build the embedded store (with the post-build steps) or the remote one, with a progress bar on stderr."""
+    from tqdm import tqdm
+
+    from graph.build.remote import build_remote
+    from qgkg.build import build as do_build
+
+    bar: dict[str, Any] = {}
+
+    def on_files(n: int) -> None:
+        bar["bar"] = tqdm(total=n, unit="file", desc="extracting", disable=quiet or n == 0, file=sys.stderr)
+
+    def progress(result: Any) -> None:
+        if "bar" in bar:  # errors are listed once, in the summary
+            bar["bar"].update(1)
+
+    try:
+        if settings.endpoint:
+            return build_remote(settings, targets, clean=clean, jobs=jobs, progress=progress, on_files=on_files,
+                                validate=validate)
+        return do_build(settings.store, targets, base=settings.base, clean=clean, jobs=jobs,
+                        progress=progress, on_files=on_files, validate=validate)
+    finally:
+        if "bar" in bar:
+            bar["bar"].close()
+
+
+def print_report(report: Any, settings: Settings) -> None:
+    """The one-screen summary after a build."""
+    where = settings.endpoint or str(settings.store)
+    click.echo(
+        f"built {where} ({report.version}) in {report.seconds:.1f} s: "
+        f"{report.files_extracted} file(s) extracted, {report.files_unchanged} unchanged, {len(report.errors)} failed"
+    )
+    click.echo(
+        f"store holds {report.plans} plans, {report.activities} activities, "
+        f"{report.agencies} agencies, {report.triples} triples"
+    )
+    if report.warnings:
+        click.echo(f"{len(report.warnings)} warning(s):")
+        for w in report.warnings[:20]:
+            click.echo(f"  warning: {w}")
+        if len(report.warnings) > 20:
+            click.echo(f"  … and {len(report.warnings) - 20} more")
+    for e in report.errors:
+        click.echo(f"error: {e}", err=True)
+
+
+@main.command(epilog=EXIT_CODES)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", default="ttl", show_default=True,
+              type=click.Choice(["ttl", "nt", "trig", "jsonld", "nq"]), help="Output format.")
+@click.option("--base", default=None, help="Resource IRI base [env QGKG_BASE].")
+@one_line_errors
+def extract(paths: tuple[Path, ...], fmt: str, base: str | None) -> None:
+    """Print the graph of the given plan files, without a store.
+
+    Each plan's triples plus the types and labels of every jurisdiction, year,
+    agency and programme they refer to, so that the output reads on its own.
+    """
+    from rdflib import Dataset, Graph, URIRef
+
+    from graph.build import find_plan_files
+    from loaders.plan import extract_file
+
+    settings = Settings.from_env(base=base)
+    dataset = Dataset()
+    failures = []
+    entities = Graph()
+    for path in find_plan_files(list(paths)):
+        try:
+            ex = extract_file(path, base=settings.base)
+        except QgkgError as exc:
+            failures.append(str(exc))
+            click.echo(f"error: {exc}", err=True)
+            continue
+        except Exception as exc:  # a loader bug: one line naming the file, as build reports it
+            failures.append(f"{path}: internal error in the loader ({exc!r})")
+            click.echo(f"error: {failures[-1]}", err=True)
+            continue
+        for plan in ex.plans:
+            g = dataset.graph(URIRef(plan.iri))
+            for triple in plan.graph:
+                g.add(triple)
+        entities += ex.entities
+        for w in ex.warnings:
+            click.echo(f"warning: {w}", err=True)
+    fmt_enum = RdfFormat.parse(fmt)
+    if fmt_enum.is_dataset:
+        ref = dataset.graph(URIRef(settings.base + "graph/reference"))
+        for triple in entities:
+            ref.add(triple)
+        data = dataset.serialize(format=fmt_enum.rdflib_name)
+    else:
+        merged = Graph()
+        for prefix, ns in dataset.namespaces():
+            merged.bind(prefix, ns)
+        for s, p, o, _g in dataset.quads((None, None, None, None)):
+            merged.add((s, p, o))
+        merged += entities
+        data = merged.serialize(format=fmt_enum.rdflib_name)
+    click.echo(data, nl=False)
+    if failures:
+        sys.exit(1)
+
+
+@main.command(epilog=EXIT_CODES)
+@store_options
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes [default: CPU count].")
+@click.option("--verbose", "-v", is_flag=True, help="Print every result, not only the per-plan summary.")
+@click.option("--recheck", is_flag=True,
+              help="Validate every graph again from the store instead of reading the reports the builds kept.")
+@one_line_errors
+def validate(jobs: int | None, verbose: bool, recheck: bool, **kwargs: Any) -> None:
+    """Validate the store with the SHACL shapes, plan by plan; exit 1 on violations.
+
+    Builds validate each plan they extract and keep the reports; this command reads them
+    when they were made with the current shapes, and validates the store otherwise (or
+    with --recheck). A remote store is always validated.
+    """
+    from graph.validate.store_checks import validate_store
+
+    settings = settings_from(kwargs)
+    summary = validate_store(settings, jobs=jobs, recheck=recheck)
+    for name, rep in summary.items():
+        if rep.violations or rep.warnings or verbose:
+            click.echo(f"{name}: {rep.violations} violation(s), {rep.warnings} warning(s)")
+            for row in rep.results if verbose else [r for r in rep.results if r.severity == "Violation"][:10]:
+                click.echo(f"  {row.severity}: {row.focus} {row.path or ''}: {row.message}")
+    violations = sum(r.violations for r in summary.values())
+    warnings = sum(r.warnings for r in summary.values())
+    if violations:
+        click.echo(f"does not conform: {violations} violation(s), {warnings} warning(s) in {len(summary)} graph(s)")
+        sys.exit(1)
+    click.echo(f"conforms: {len(summary)} graph(s) validated, {warnings} warning(s)")
+
+
+@main.command(epilog=EXIT_CODES)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1))
+@store_options
+@one_line_errors
+def serve(host: str, port: int, threads: int, **kwargs: Any) -> None:
+    """Serve the graph on the web (builds the bundled corpus first if the store is empty)."""
+    from graph.store import StoreDir
+    from web.serve import run
+
+    settings = settings_from(kwargs)
+    if not settings.endpoint and StoreDir(settings.store).is_empty():
+        click.echo(f"the store {settings.store} is empty: building the bundled corpus first", err=True)
+        report = run_build(settings, [bundled_corpus()])
+        print_report(report, settings)
+    run(settings, host=host, port=port, threads=threads)
+
+
+main.add_command(query)
+main.add_command(export)
+main.add_command(network)
+
+
+if __name__ == "__main__":
+    main()
