@@ -125,8 +125,8 @@ def test_news_events_are_found_where_stories_tell_them(text: str, title: str, le
 
 
 def test_inline_enumeration_of_actions_but_not_of_features() -> None:
-    text = ("县市场监管局扎实开展“质量月”活动\n今年县市场监管局重点开展了以下活动：一是举办启动仪式；二是开展质量开放日活动；"
-            "三是组织QC小组成果发表。\n今年的活动有三个特点：一是更加注重实效；二是更加注重群众参与；三是更加注重宣传。\n")
+    text = ("县市场监管局扎实开展“质量月”活动\n今年县市场监管局重点开展了以下活动：一是举办启动仪式；"
+            "二是开展质量开放日活动；三是组织QC小组成果发表。\n今年的活动有三个特点：一是更加注重实效；二是更加注重群众参与；三是更加注重宣传。\n")
     choice = choose(text)
     assert choice.name == "enumeration"
     assert [s.marker for s in choice.segments if s.kind == "activity"] == ["一是", "二是", "三是"]
