@@ -41,6 +41,7 @@ _ISO_DATE = re.compile(r"((?:19|20)\d{2})-\d{1,2}-\d{1,2}")  # a page's publicat
 _NTH_MONTH = re.compile(r"第\s*([0-9]{1,2})\s*(?:个|届|次)?[^，,。]{0,6}?质量月"
                         r"|质量月[^，,。]{0,8}?第\s*([0-9]{1,2})\s*年")
 FIRST_QUALITY_MONTH = 1978
+_THEME_CHARS = re.compile(r"[\s，,、。“”\"'：:；;]")
 _THEME = re.compile(r"主题为“([^”]{2,60})”|以“([^”]{2,60})”为主题")
 _CITED = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［【]\s*\d{4}\s*[〕\]］】]\s*\d{1,4}\s*号")
 _ISSUER_IN_PROSE = re.compile(
@@ -250,8 +251,30 @@ def find_year(title: str, text: str, signature_date: dt.date | None) -> int | No
         return int(match.group(1))
     if signature_date:
         return signature_date.year
+    themed = year_of_theme(text)
+    if themed is not None:
+        return themed
     match = _ANY_YEAR.search(text) or _ISO_DATE.search(text)
     return int(match.group(1)) if match else None
+
+
+@lru_cache(maxsize=1)
+def _national_themes() -> dict[str, int]:
+    import yaml
+
+    data = yaml.safe_load(files("loaders").joinpath("reference/themes.yaml").read_text(encoding="utf-8"))
+    return {_THEME_CHARS.sub("", str(theme)): int(year) for year, theme in data["national_themes"].items()}
+
+
+def year_of_theme(text: str) -> int | None:
+    """The year whose national theme the text quotes (reference/themes.yaml), or None.
+
+    >>> year_of_theme("今年全国“质量月”的主题是“加强市场监管 建设质量强国”。")
+    2018
+    """
+    flat = _THEME_CHARS.sub("", text)
+    years = {year for theme, year in _national_themes().items() if theme in flat}
+    return years.pop() if len(years) == 1 else None
 
 
 def find_theme(segments: Iterable[Segment], text: str) -> str | None:
