@@ -97,19 +97,9 @@ def trailing_parenthesis(text: str) -> tuple[str, int] | None:
 
 def _split_joined(piece: str) -> list[str]:
     """``市行业质量工作促进会及相关成员单位`` → two names; ``文化和旅游部`` stays one."""
-    parts = _JOINER.split(piece)
-    if len(parts) == 1:
-        return [piece]
-    out: list[str] = []
-    current = parts[0]
-    for joiner, nxt in zip(parts[1::2], parts[2::2]):
-        if current.endswith(ORG_SUFFIXES) and nxt:
-            out.append(current)
-            current = nxt
-        else:
-            current = current + joiner + nxt
-    out.append(current)
-    return out
+    from loaders.mentions import split_joined  # local: mentions is the agency recogniser's module
+
+    return split_joined(piece, lambda name: name.endswith(ORG_SUFFIXES))
 
 
 def split_agency_list(text: str) -> list[str]:

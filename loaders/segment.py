@@ -92,6 +92,18 @@ def split_lines(text: str) -> list[Line]:
     return out
 
 
+def blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with every span replaced by line breaks: the same length, so spans stay valid.
+
+    >>> blank("ab\ncd", [(0, 2)])
+    '\n\n\ncd'
+    """
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = "\n" * (end - start)
+    return "".join(chars)
+
+
 def is_open(text: str) -> bool:
     """True when a line stops mid-sentence (no closing punctuation): the next line continues it."""
     return bool(_OPEN_END.search(text))
