@@ -93,7 +93,7 @@ def split_lines(text: str) -> list[Line]:
 
 
 def blank(text: str, spans: list[tuple[int, int]]) -> str:
-    """``text`` with every span replaced by line breaks: the same length, so spans stay valid.
+    r"""``text`` with every span replaced by line breaks: the same length, so spans stay valid.
 
     >>> blank("ab\ncd", [(0, 2)])
     '\n\n\ncd'
