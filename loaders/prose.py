@@ -342,7 +342,8 @@ def segment_prose(text: str) -> list[Segment]:
 def _headline_event(segments: list[Segment]) -> list[Segment]:
     """A story that tells no dated or body-led event in its text but names one in its headline
     (县市场监管局开展“质量月”计量惠民活动): the headline's event, told by the first paragraph."""
-    title = next((s for s in segments if s.kind == "title" and has_activity(s.text)), None)
+    title = next((s for s in segments if s.kind == "title" and has_activity(s.text)
+                  and not any(word in s.text for word in cues().words("document_words"))), None)
     body = next((i for i, s in enumerate(segments) if s.kind in ("text", "summary") and title is not None
                  and s.start > title.start), None)
     if title is None or body is None:

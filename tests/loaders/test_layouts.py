@@ -130,3 +130,8 @@ def test_inline_enumeration_of_actions_but_not_of_features() -> None:
     choice = choose(text)
     assert choice.name == "enumeration"
     assert [s.marker for s in choice.segments if s.kind == "activity"] == ["一是", "二是", "三是"]
+
+
+def test_a_notice_headline_is_no_event() -> None:
+    text = "关于开展2023年“质量月”活动的通知\n各区市场监管局：\n现将有关事项通知如下，请认真落实。\n"
+    assert not [s for s in choose(text).segments if s.kind == "activity"]
