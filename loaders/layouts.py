@@ -32,6 +32,7 @@ from loaders.segment import (
 from loaders.tables import segment_table_lines, segment_table_pipe
 
 PLAUSIBLE = 0.5  # share of a strategy's activities that must name an activity for it to be taken
+SURE = 12  # plausible activities past which the strategies after the chosen one are not run (for speed)
 
 
 def numbered_mentions(seg: Segment) -> list[Mention]:
@@ -125,6 +126,8 @@ def choose(text: str) -> Choice:
         tried.append((strategy, segments, plausible))
         if chosen is None and total >= 2 and plausible >= PLAUSIBLE * total:
             chosen = tried[-1]
+            if plausible >= SURE:
+                break  # a long reading: the later strategies could not come within the margin
     if chosen is None:
         chosen = max(tried, key=lambda t: (t[2], -LAYOUTS.index(t[0])))
     others = sorted((t for t in tried if t[0] is not chosen[0]), key=lambda t: -t[2])
