@@ -14,6 +14,8 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from graph.meta.void import service_description
 from graph.queries import CannedQuery, canned_queries, get_query
+from graph.query.names import resolve_params
+from graph.query.prefixes import predeclared
 from graph.query.service import TABLE, QueryJob, QueryOutcome
 from graph.store import check_params
 from graph.store.formats import RdfFormat, ResultFormat
@@ -117,7 +119,8 @@ def _job(preq: ProtocolRequest, results_format: str, graph_format: str) -> Query
     store = st.store
     subs: tuple[tuple[str, Any], ...] = ()
     if preq.canned is not None and _same(preq.query, preq.canned.text):
-        subs = tuple(check_params(preq.canned, preq.params).items())
+        params = resolve_params(store, preq.canned, preq.params)  # entity parameters given by name
+        subs = tuple(check_params(preq.canned, params).items())
     assert preq.query is not None
     return QueryJob(
         preq.query,
@@ -154,6 +157,7 @@ def _editor(
         preq=preq,
         outcome=outcome,
         error=error,
+        prefixes=predeclared(state().store.base),
         limit=state().result_limit,
         timeout=state().queries.timeout,
     )

@@ -1,0 +1,160 @@
+"""The analyst's question set (issue 13), each answered through a real server on a loopback port and the CLI.
+
+Prefix-less queries; a bad query's line and column; relative IRIs; parameters by name;
+a plain .rq file; the ``coleading_agencies`` query.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from qgkg.config import DEFAULT_BASE
+from tests.conftest import LiveServer
+
+pytestmark = pytest.mark.server
+
+SHANGHAI = DEFAULT_BASE + "city/shanghai"
+SH_MR = DEFAULT_BASE + "agency/shanghai/market-regulation"
+PREFIXLESS = "SELECT * WHERE { ?a qg:leadAgency ?b } LIMIT 5"
+BAD = "SELECT ?a WHERE {\n  ?a qg:leadAgency ?b .\n  FILTER(?b = }\n"
+
+
+def qgkg(store: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``qgkg`` in a subprocess over ``store``."""
+    env = {**os.environ, "QGKG_STORE": str(store)}
+    return subprocess.run([sys.executable, "-m", "qgkg.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=600)
+
+
+def sparql_json(server: LiveServer, query: str, **params: str) -> dict:  # type: ignore[type-arg]
+    r = httpx.get(server.url + "/sparql", params={"query": query, **params},
+                  headers={"Accept": "application/sparql-results+json"}, timeout=60)
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def test_prefixless_query_runs_on_the_endpoint_and_the_cli(live_server: LiveServer, corpus_store: Path) -> None:
+    rows = sparql_json(live_server, PREFIXLESS)["results"]["bindings"]
+    assert len(rows) == 5 and all(r["b"]["type"] == "uri" for r in rows)
+    proc = qgkg(corpus_store, "query", PREFIXLESS, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert len(json.loads(proc.stdout)["results"]["bindings"]) == 5
+
+
+def test_a_query_s_own_prefix_wins(live_server: LiveServer, corpus_store: Path) -> None:
+    query = "PREFIX qg: <http://example.org/other#> SELECT (qg:x AS ?x) WHERE {}"
+    assert sparql_json(live_server, query)["results"]["bindings"][0]["x"]["value"] == "http://example.org/other#x"
+    proc = qgkg(corpus_store, "query", query, "--format", "csv")
+    assert "http://example.org/other#x" in proc.stdout
+
+
+def test_relative_iris_resolve_against_the_base(live_server: LiveServer, corpus_store: Path) -> None:
+    r = httpx.get(live_server.url + "/sparql", params={"query": "CONSTRUCT { <s> <p> 1 } WHERE {}"},
+                  headers={"Accept": "application/n-triples"}, timeout=60)
+    assert r.status_code == 200, r.text
+    assert f"<{DEFAULT_BASE}s> <{DEFAULT_BASE}p> " in r.text
+    # a relative IRI names a resource of the graph
+    rows = sparql_json(live_server, "SELECT ?n WHERE { <city/shanghai> skos:prefLabel ?n }")["results"]["bindings"]
+    assert [r["n"]["value"] for r in rows] == ["上海市"]
+    proc = qgkg(corpus_store, "query", "CONSTRUCT { <s> <p> 1 } WHERE {}")
+    assert proc.returncode == 0 and f"<{DEFAULT_BASE}s>" in proc.stdout
+
+
+def test_syntax_error_names_line_and_column_with_a_caret(live_server: LiveServer, corpus_store: Path) -> None:
+    r = httpx.get(live_server.url + "/sparql", params={"query": BAD}, headers={"Accept": "text/plain"}, timeout=60)
+    assert r.status_code == 400
+    assert "SPARQL syntax error at line 3, column" in r.text
+    lines = r.text.splitlines()
+    at = next(i for i, line in enumerate(lines) if "FILTER(?b = }" in line)
+    assert lines[at + 1].strip() == "^"
+    assert "\\u{" not in r.text and "['" not in r.text  # no parser dump
+    # the undeclared prefix is named where it is
+    r = httpx.post(live_server.url + "/sparql", content=b"SELECT * WHERE {\n ?a foo:bar ?b }",
+                   headers={"Content-Type": "application/sparql-query", "Accept": "text/plain"}, timeout=60)
+    assert r.status_code == 400 and "line 2, column 5: the prefix 'foo:' is not declared" in r.text
+    # the editor shows the same sentence
+    r = httpx.get(live_server.url + "/sparql", params={"query": BAD}, headers={"Accept": "text/html"}, timeout=60)
+    assert r.status_code == 400 and "SPARQL syntax error at line 3, column" in r.text and 'id="query-error"' in r.text
+    proc = qgkg(corpus_store, "query", BAD)
+    assert proc.returncode == 1 and "SPARQL syntax error at line 3, column" in proc.stderr
+    assert "FILTER(?b = }" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_editor_lists_the_predeclared_prefixes_and_keeps_the_query_in_the_url(live_server: LiveServer) -> None:
+    r = httpx.get(live_server.url + "/sparql", headers={"Accept": "text/html"}, timeout=60)
+    body = r.text
+    assert 'id="prefixes"' in body
+    for name in ("qg", "id", "skos", "rdfs", "rdf", "xsd", "org", "prov", "dcterms", "time", "owl", "sh", "void",
+                 "dcat"):
+        assert f"<code>{name}:</code>" in body
+    assert "qg:leadAgency" in body and "PREFIX" not in body.split('id="query"')[1].split("</textarea>")[0]
+    js = httpx.get(live_server.url + "/static/app.js", timeout=60).text
+    assert "history.replaceState" in js
+
+
+@pytest.mark.parametrize("name", ["上海市", "上海", "Shanghai", "shanghai", "上海市"])
+def test_param_by_name_equals_the_iri_form(live_server: LiveServer, corpus_store: Path, name: str) -> None:
+    by_iri = qgkg(corpus_store, "query", "-f", "coleading_agencies", "-p", f"city={SHANGHAI}", "-p", "year=2021",
+                  "--format", "csv")
+    by_name = qgkg(corpus_store, "query", "-f", "coleading_agencies", "-p", f"city={name}", "-p", "year=2021",
+                   "--format", "csv")
+    assert by_iri.returncode == 0 and by_name.returncode == 0, by_name.stderr
+    assert by_name.stdout == by_iri.stdout
+    web = httpx.get(live_server.url + "/sparql", params={"name": "coleading_agencies", "city": name, "year": "2021",
+                                                           "format": "csv"}, timeout=60)
+    assert web.status_code == 200 and web.text.replace("\r\n", "\n") == by_iri.stdout.replace("\r\n", "\n")
+
+
+def test_ambiguous_or_unknown_names_are_errors_naming_candidates(corpus_store: Path) -> None:
+    proc = qgkg(corpus_store, "query", "-f", "coleading_agencies", "-p", "city=杭州市")
+    assert proc.returncode == 1 and "no city is called '杭州市'" in proc.stderr
+    q = "SELECT ?n WHERE { ?agency skos:prefLabel ?n }"
+    ok = qgkg(corpus_store, "query", q, "-p", "agency=上海市市场监督管理局", "--format", "csv")
+    assert ok.returncode == 0 and ok.stdout.split() == ["n", "上海市市场监督管理局"]
+
+
+@pytest.fixture(scope="module")
+def specimens_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store of the twenty specimen plans, where 市市场监管局 is an alias of agencies of two cities."""
+    from qgkg.build import build
+
+    root = tmp_path_factory.mktemp("specimens-store")
+    build(root, [Path(__file__).resolve().parents[1] / "data" / "specimens" / "plans"], jobs=1)
+    return root
+
+
+def test_an_ambiguous_name_is_an_error_naming_the_candidates(specimens_store: Path) -> None:
+    q = "SELECT ?n WHERE { ?agency skos:prefLabel ?n }"
+    amb = qgkg(specimens_store, "query", q, "-p", "agency=市市场监管局")
+    assert amb.returncode == 1 and "'市市场监管局' names 2 entities" in amb.stderr
+    assert amb.stderr.count(f"<{DEFAULT_BASE}agency/") == 2 and "Traceback" not in amb.stderr
+
+
+def test_plain_rq_file_without_header_runs(corpus_store: Path, tmp_path: Path) -> None:
+    f = tmp_path / "mine.rq"
+    f.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?a a qg:Activity ; qg:city ?city }\n", encoding="utf-8")
+    proc = qgkg(corpus_store, "query", "-f", str(f), "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    total = int(proc.stdout.split()[1])
+    bound = qgkg(corpus_store, "query", "-f", str(f), "-p", "city=上海市", "--format", "csv")
+    assert bound.returncode == 0, bound.stderr
+    assert 0 < int(bound.stdout.split()[1]) <= total
+
+
+def test_coleading_agencies_ranks_the_market_regulator_first(live_server: LiveServer, corpus_store: Path) -> None:
+    proc = qgkg(corpus_store, "query", "-f", "coleading_agencies", "-p", "city=上海市", "-p", "year=2021",
+                "--format", "json")
+    rows = json.loads(proc.stdout)["results"]["bindings"]
+    assert rows[0]["agency"]["value"] == SH_MR and rows[0]["name"]["value"] == "上海市市场监督管理局"
+    assert int(rows[0]["coled"]["value"]) > int(rows[1]["coled"]["value"])
+    web = httpx.get(live_server.url + "/sparql", params={"name": "coleading_agencies", "city": "上海市",
+                                                           "year": "2021"},
+                    headers={"Accept": "application/sparql-results+json"}, timeout=60).json()
+    assert web["results"]["bindings"][0]["agency"]["value"] == SH_MR
