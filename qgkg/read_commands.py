@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from graph.store.formats import RdfFormat, ResultFormat
+from qgkg.errors import QgkgError
 from qgkg.options import EXIT_CODES, one_line_errors, settings_from, store_options
 
 
@@ -144,6 +145,8 @@ def export(fmt: str, output: Path | None, **kwargs: Any) -> None:
 @click.option("--programme", default=None, help="Programme code, e.g. chief_quality_officer.")
 @click.option("--min-weight", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--no-collective", is_flag=True, help="Leave out collective actors (各区市场监管局 …).")
+@click.option("--no-generic", is_flag=True,
+              help="Leave out generic categories (有关质量技术机构, 政府质量奖获奖组织 …).")
 @click.option("--format", "fmt", required=True, type=click.Choice(["gexf", "graphml", "csv", "json"]))
 @click.option("--dynamic", is_flag=True, help="GEXF with one spell per year (Gephi's timeline).")
 @click.option("--table", type=click.Choice(["edges", "nodes"]), default="edges", show_default=True,
@@ -153,7 +156,7 @@ def export(fmt: str, output: Path | None, **kwargs: Any) -> None:
 @store_options
 @one_line_errors
 def network(city: str | None, year: str | None, programme: str | None, min_weight: int, no_collective: bool,
-            fmt: str, dynamic: bool, table: str, output: Path | None, **kwargs: Any) -> None:
+            no_generic: bool, fmt: str, dynamic: bool, table: str, output: Path | None, **kwargs: Any) -> None:
     """Export the collaboration network (agencies linked when they co-lead an activity)."""
     from graph.network.collaboration import NetworkFilter, build_network, write_network
     from graph.store import open_store
@@ -161,8 +164,10 @@ def network(city: str | None, year: str | None, programme: str | None, min_weigh
     settings = settings_from(kwargs)
     store = open_store(settings)
     flt = NetworkFilter.parse(city=city, year=year, programme=programme, min_weight=min_weight,
-                              collective=not no_collective)
+                              collective=not no_collective, generic=not no_generic)
     net = build_network(store, flt)
+    if net.graph.get("not_found"):  # an unknown city, year or programme is bad input: exit 1, nothing written
+        raise QgkgError(net.graph["message"])
     if output is None:
         buf = io.BytesIO()
         write_network(net, buf, fmt, dynamic=dynamic, table=table)

@@ -158,3 +158,66 @@ def test_coleading_agencies_ranks_the_market_regulator_first(live_server: LiveSe
                                                            "year": "2021"},
                     headers={"Accept": "application/sparql-results+json"}, timeout=60).json()
     assert web["results"]["bindings"][0]["agency"]["value"] == SH_MR
+
+
+# --- the network -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["city=杭州市", "city=上海市&year=1999"], ids=["city-without-plan", "year"])
+def test_unknown_city_or_year_is_404_on_the_web_and_exit_1_in_the_cli(live_server: LiveServer,
+                                                                      corpus_store: Path, query: str) -> None:
+    for path in ("/network", "/network.gexf"):
+        r = httpx.get(f"{live_server.url}{path}?{query}", headers={"Accept": "text/plain"}, timeout=60)
+        assert r.status_code == 404 and "no plan of" in r.text
+    args = [a for kv in query.split("&") for a in (f"--{kv.split('=')[0]}", kv.split("=")[1])]
+    proc = qgkg(corpus_store, "network", *args, "--format", "gexf")
+    assert proc.returncode == 1 and "no plan of" in proc.stderr and proc.stdout == ""
+
+
+def test_gexf_carries_position_size_and_colour_on_every_node(live_server: LiveServer) -> None:
+    import io
+
+    import networkx as nx
+
+    r = httpx.get(live_server.url + "/network.gexf", params={"city": "上海市", "year": "2021"}, timeout=60)
+    assert r.status_code == 200
+    assert 'filename="network-shanghai-2021.gexf"' in r.headers["Content-Disposition"]
+    g = nx.read_gexf(io.BytesIO(r.content))
+    assert g.number_of_nodes() == 19
+    for _n, d in g.nodes(data=True):
+        viz = d["viz"]
+        assert {"x", "y"} <= set(viz["position"]) and viz["size"] > 0 and {"r", "g", "b"} <= set(viz["color"])
+    positions = {(d["viz"]["position"]["x"], d["viz"]["position"]["y"]) for _n, d in g.nodes(data=True)}
+    assert len(positions) == 19  # a real layout, not one point
+    sizes = {n: d["viz"]["size"] for n, d in g.nodes(data=True)}
+    assert max(sizes, key=sizes.get) == SH_MR  # type: ignore[arg-type]
+    r = httpx.get(live_server.url + "/network.csv", params={"year": "2021", "table": "nodes", "generic": "0"},
+                  timeout=60)
+    assert 'filename="network-all-cities-2021-no-generic-nodes.csv"' in r.headers["Content-Disposition"]
+
+
+def test_the_drawing_leaves_out_generic_categories_by_default(live_server: LiveServer) -> None:
+    drawn = httpx.get(live_server.url + "/network", params={"city": "上海市", "year": "2021"}, timeout=60).text
+    kept = httpx.get(live_server.url + "/network", params={"city": "上海市", "year": "2021", "generic": "1"},
+                     timeout=60).text
+    svg = drawn[drawn.index("<svg"): drawn.index("</svg>")]
+    assert "有关质量技术机构" not in svg and "政府质量奖获奖组织" not in svg and "上海市市场监督管理局" in svg
+    assert "有关质量技术机构" in kept[kept.index("<svg"): kept.index("</svg>")]
+    gexf = httpx.get(live_server.url + "/network.gexf", params={"city": "上海市", "year": "2021"}, timeout=60).text
+    assert "有关质量技术机构" in gexf  # the downloads keep everything unless asked
+    assert 'href="/network.gexf?city=%E4%B8%8A%E6%B5%B7%E5%B8%82&amp;year=2021&amp;generic=0"' in drawn
+
+
+def test_every_node_above_the_threshold_is_labelled_inside_the_canvas(live_server: LiveServer) -> None:
+    import re
+
+    html = httpx.get(live_server.url + "/network", params={"city": "上海市", "year": "2021", "generic": "1"},
+                     timeout=60).text
+    svg = html[html.index("<svg"): html.index("</svg>")]
+    threshold = int(re.search(r'data-label-threshold="(\d+)"', svg).group(1))  # type: ignore[union-attr]
+    nodes = re.findall(r'<a href="[^"]+" data-wd="(\d+)">(.*?)</a>', svg, re.S)
+    assert len(nodes) == 19
+    labelled = [(int(wd), body) for wd, body in nodes if "<text" in body]
+    assert all("<text" in body for wd, body in nodes if int(wd) > threshold)
+    assert any("上海市相关企业集团" in body for _wd, body in labelled)  # the third-largest node (issue 13)
+    assert len(labelled) == 19  # this network is small enough for every name
