@@ -221,3 +221,56 @@ def test_every_node_above_the_threshold_is_labelled_inside_the_canvas(live_serve
     assert all("<text" in body for wd, body in nodes if int(wd) > threshold)
     assert any("上海市相关企业集团" in body for _wd, body in labelled)  # the third-largest node (issue 13)
     assert len(labelled) == 19  # this network is small enough for every name
+
+
+# --- pages that cite -------------------------------------------------------------------------------------
+
+HTML = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
+
+
+@pytest.mark.parametrize("how", ["suffix-jsonld", "suffix-json", "accept"])
+def test_jsonld_is_compacted_with_a_context(live_server: LiveServer, how: str) -> None:
+    import rdflib
+
+    url = live_server.url + "/id/city/shanghai"
+    if how == "accept":
+        r = httpx.get(url, headers={"Accept": "application/ld+json"}, timeout=60)
+    else:
+        r = httpx.get(url + (".jsonld" if how == "suffix-jsonld" else ".json"), timeout=60)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/ld+json")
+    doc = r.json()
+    assert doc["@context"]["qg"] == "https://w3id.org/qgkg/ontology#" and doc["@context"]["id"] == DEFAULT_BASE
+    node = next(n for n in doc["@graph"] if n["@id"] == SHANGHAI)
+    assert "qg:City" in node["@type"] and "skos:prefLabel" in node
+    g = rdflib.Graph().parse(data=r.text, format="json-ld")
+    assert (rdflib.URIRef(SHANGHAI), rdflib.SKOS.prefLabel, rdflib.Literal("上海市", lang="zh-hans")) in g
+
+
+def test_void_is_html_for_browsers_and_stable_turtle_for_clients(live_server: LiveServer) -> None:
+    page = httpx.get(live_server.url + "/.well-known/void", headers=HTML, timeout=60)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert 'id="void-facts"' in page.text and "SPARQL endpoint" in page.text
+    first = httpx.get(live_server.url + "/.well-known/void", timeout=60).text
+    again = httpx.get(live_server.url + "/.well-known/void", timeout=60).text
+    assert first == again and "void:classPartition" in first and "_:" not in first
+
+
+def test_navigation_programme_page_validation_and_citation(live_server: LiveServer) -> None:
+    import re
+
+    home = httpx.get(live_server.url + "/", headers=HTML, timeout=60).text
+    assert '<a href="/programmes">Programmes</a>' in home
+    prog = httpx.get(live_server.url + "/id/programme/chief_quality_officer", headers=HTML, timeout=60).text
+    assert 'id="definition"' in prog and "chief quality officer" in prog.lower()
+    triggers = prog[prog.index('id="trigger-terms"'):].split("</ul>")[0]
+    assert "首席质量官" in triggers
+    val = httpx.get(live_server.url + "/validation", headers=HTML, timeout=60).text
+    if 'id="graphs-checked"' in val:  # the report is computed in the background on a first request
+        table = val[val.index('id="graphs-checked"'):].split("</table>")[0]
+        assert table.count("<tr>") >= 7 and "shanghai-2021-plan" in table
+    for path in ("/", "/sparql", "/network", "/programmes", "/id/city/shanghai", "/validation", "/ontology"):
+        body = httpx.get(live_server.url + path, headers=HTML, timeout=60).text
+        cite = body[body.index('id="cite"'):].split("</div>")[0]
+        text = " ".join(re.sub(r"<[^>]+>", "", cite).split())
+        assert "qgkg: a knowledge graph" in text and "version 0.1.0 (store v" in text, path
+        assert "CC BY 4.0" in cite and "https://w3id.org/qgkg/" in cite and "<time datetime=" in cite, path
