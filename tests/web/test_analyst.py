@@ -274,3 +274,24 @@ def test_navigation_programme_page_validation_and_citation(live_server: LiveServ
         text = " ".join(re.sub(r"<[^>]+>", "", cite).split())
         assert "qgkg: a knowledge graph" in text and "version 0.1.0 (store v" in text, path
         assert "CC BY 4.0" in cite and "https://w3id.org/qgkg/" in cite and "<time datetime=" in cite, path
+
+
+# --- coverage in diffusion -------------------------------------------------------------------------------
+
+
+def test_diffusion_marks_no_plan_apart_from_zero(live_server: LiveServer) -> None:
+    import re
+
+    html = httpx.get(live_server.url + "/programmes/chief_quality_officer", headers=HTML, timeout=60).text
+    coverage = html[html.index('id="coverage"'):].split("</table>")[0]
+    rows = dict(re.findall(r'<th scope="row">([^<]+)</th>(.*?)</tr>', coverage, re.S))
+    assert set(rows) == {"上海市", "全国", "北京市", "济南市"}
+    assert 'title="上海市 2021: 1 plan(s)"' in rows["上海市"] and 'title="上海市 2022: no plan"' in rows["上海市"]
+    heat = html[html.index('class="heat city-year"'):].split("</table>")[0]
+    cells = dict(re.findall(r'<th scope="row">([^<]+)</th>(.*?)</tr>', heat, re.S))
+    # Shanghai 2019 has a plan without the programme (zero); Shanghai 2022 has no plan at all
+    assert 'title="上海市 2019: 0 activities">0</td>' in cells["上海市"]
+    assert 'class="no-plan" title="上海市 2022: no plan"' in cells["上海市"]
+    assert 'title="济南市 2022: 0 activities">0</td>' in cells["济南市"]
+    overview = httpx.get(live_server.url + "/programmes", headers=HTML, timeout=60).text
+    assert 'id="coverage"' in overview and "no plan" in overview
