@@ -152,6 +152,7 @@ def _editor(
     analyst = [(n, q) for n, q in queries.items() if not n.startswith(INTERNAL_PREFIXES)]
     body = render_template(
         "sparql/editor.html",
+        labels=result_labels(outcome),
         analyst=analyst,
         internal=internal,
         preq=preq,
@@ -162,6 +163,27 @@ def _editor(
         timeout=state().queries.timeout,
     )
     return Response(body, status=status, mimetype="text/html")
+
+
+MAX_LABELLED = 2000  # IRIs of a result given their names beside them in the editor's table
+
+
+def result_labels(outcome: QueryOutcome | None) -> dict[str, str]:
+    """Names of the IRIs in a result table, from the version's search index (none for a remote store)."""
+    store = state().store
+    if outcome is None or not outcome.rows or store.version is None:
+        return {}
+    from graph.derived.search_index import names, open_index
+
+    iris = list(dict.fromkeys(t.value for row in outcome.rows for t in row
+                              if t is not None and getattr(t, "kind", "") == "iri"))[:MAX_LABELLED]
+    conn = open_index(store.version)
+    if conn is None:
+        return {}
+    try:
+        return names(conn, iris)
+    finally:
+        conn.close()
 
 
 def _cors(response: Response) -> Response:

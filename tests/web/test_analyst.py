@@ -295,3 +295,12 @@ def test_diffusion_marks_no_plan_apart_from_zero(live_server: LiveServer) -> Non
     assert 'title="济南市 2022: 0 activities">0</td>' in cells["济南市"]
     overview = httpx.get(live_server.url + "/programmes", headers=HTML, timeout=60).text
     assert 'id="coverage"' in overview and "no plan" in overview
+
+
+def test_editor_highlights_and_shows_labels_next_to_iris(live_server: LiveServer) -> None:
+    r = httpx.get(live_server.url + "/sparql", params={"query": "SELECT ?agency WHERE { ?x qg:leadAgency ?agency }"},
+                  headers=HTML, timeout=60)
+    assert r.status_code == 200 and "sparql-highlight.js" in r.text
+    assert '<span class="label">上海市市场监督管理局</span>' in r.text
+    js = httpx.get(live_server.url + "/static/sparql-highlight.js", timeout=60)
+    assert js.status_code == 200 and "qgkgHighlightSparql" in js.text
