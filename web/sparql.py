@@ -15,7 +15,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from graph.meta.void import service_description
 from graph.queries import CannedQuery, canned_queries, get_query
 from graph.query.names import resolve_params
-from graph.query.prefixes import predeclared
+from graph.query.prefixes import completion_terms, predeclared
 from graph.query.service import TABLE, QueryJob, QueryOutcome
 from graph.store import check_params
 from graph.store.formats import RdfFormat, ResultFormat
@@ -159,6 +159,7 @@ def _editor(
         outcome=outcome,
         error=error,
         prefixes=predeclared(state().store.base),
+        terms=completion_terms(),
         limit=state().result_limit,
         timeout=state().queries.timeout,
     )

@@ -49,3 +49,23 @@ def with_prologue(sparql: str, base: str) -> str:
     'ASK {}'
     """
     return prologue(base) + sparql
+
+
+COMMON_TERMS = (
+    "rdf:type", "rdfs:label", "rdfs:comment", "skos:prefLabel", "skos:altLabel", "skos:notation", "skos:definition",
+    "skos:inScheme", "dcterms:title", "dcterms:source", "dcterms:issued", "time:year", "org:Organization",
+    "prov:Activity", "prov:wasDerivedFrom", "owl:Class", "xsd:integer", "xsd:gYear", "xsd:string",
+)
+
+
+def completion_terms() -> list[str]:
+    """What the editor completes: every ``qg:`` term of the ontology, the common standard terms and the prefixes.
+
+    >>> terms = completion_terms()
+    >>> "qg:leadAgency" in terms and "skos:prefLabel" in terms and "dcat:" in terms
+    True
+    """
+    from ontology import QG
+
+    qg = sorted(f"qg:{name}" for name in QG.__annotations__ if not name.startswith("_"))
+    return qg + list(COMMON_TERMS) + [f"{name}:" for name in ORDER]

@@ -30,3 +30,21 @@ def test_editor_highlights_and_keeps_the_query_in_the_url(
     error = browser.find_element("id", "query-error").text
     assert "line 2, column 5" in error and error.splitlines()[-1].strip() == "^"
     _shot(browser, "sparql-editor-error")
+
+
+def test_editor_completes_ontology_terms_and_prefixes(
+    browser, live_server: LiveServer  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(live_server.url.rstrip("/") + "/sparql")
+    box = browser.find_element("id", "query")
+    box.clear()
+    box.send_keys("SELECT * WHERE { ?a qg:leadA")
+    options = [li.text for li in browser.find_elements("css selector", "#completions li")]
+    assert options == ["qg:leadAgency"]
+    box.send_keys(Keys.TAB)
+    assert box.get_property("value") == "SELECT * WHERE { ?a qg:leadAgency"
+    assert browser.find_element("id", "completions").get_property("hidden") is True
+    box.send_keys(" ?b . ?b sko")
+    assert "skos:prefLabel" in [li.text for li in browser.find_elements("css selector", "#completions li")]

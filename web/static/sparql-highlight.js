@@ -67,5 +67,70 @@
     box.addEventListener("input", sync);
     box.addEventListener("scroll", sync);
     sync();
+    complete(box, wrap);
   });
+
+  // Completion of prefixes and ontology terms: the word before the caret is matched against the terms
+  // the page lists (#sparql-terms); Tab or Enter takes the highlighted one, the arrows move, Escape closes.
+  function complete(box, wrap) {
+    var data = document.getElementById("sparql-terms");
+    if (!data) { return; }
+    var terms = JSON.parse(data.textContent);
+    var list = document.createElement("ul");
+    list.className = "completions";
+    list.id = "completions";
+    list.setAttribute("role", "listbox");
+    list.hidden = true;
+    wrap.appendChild(list);
+    var matches = [], active = 0, start = 0;
+    function close() { list.hidden = true; matches = []; }
+    function render() {
+      list.innerHTML = "";
+      matches.forEach(function (t, i) {
+        var li = document.createElement("li");
+        li.textContent = t;
+        li.setAttribute("role", "option");
+        if (i === active) { li.className = "active"; li.setAttribute("aria-selected", "true"); }
+        li.addEventListener("mousedown", function (e) { e.preventDefault(); active = i; accept(); });
+        list.appendChild(li);
+      });
+      list.hidden = matches.length === 0;
+    }
+    function accept() {
+      var term = matches[active];
+      var end = box.selectionStart;
+      box.value = box.value.slice(0, start) + term + box.value.slice(end);
+      box.selectionStart = box.selectionEnd = start + term.length;
+      close();
+      box.dispatchEvent(new Event("input"));
+    }
+    box.addEventListener("input", function (e) {
+      if (e.isTrusted === false && list.hidden) { return; }
+      var before = box.value.slice(0, box.selectionStart);
+      var m = /([A-Za-z][\w-]*:?[\w-]*)$/.exec(before);
+      if (!m || (m[1].indexOf(":") < 0 && m[1].length < 2)) { close(); return; }
+      var word = m[1].toLowerCase();
+      start = box.selectionStart - m[1].length;
+      matches = terms.filter(function (t) {
+        var l = t.toLowerCase();
+        return l !== word && (l.indexOf(word) === 0 || (word.indexOf(":") < 0 && l.indexOf(":" + word) > 0));
+      }).slice(0, 8);
+      active = 0;
+      render();
+    });
+    box.addEventListener("keydown", function (e) {
+      if (list.hidden) { return; }
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        active = (active + (e.key === "ArrowDown" ? 1 : matches.length - 1)) % matches.length;
+        render();
+      } else if ((e.key === "Tab" || e.key === "Enter") && !e.ctrlKey && !e.metaKey) {
+        e.preventDefault();
+        accept();
+      } else if (e.key === "Escape") {
+        close();
+      }
+    });
+    box.addEventListener("blur", close);
+  }
 })();
