@@ -24,10 +24,11 @@ from loaders.gazetteer import AgencyRef, gazetteer
 from loaders.jurisdiction import resolve_jurisdiction
 from loaders.layouts import BY_NAME, Choice, choose
 from loaders.model import Extraction, PlanGraph
+from loaders.numbered import segment_department_colon
 from loaders.places import COUNTRY, Place, places
 from loaders.repair import repair
 from loaders.script import to_simplified
-from loaders.segment import Segment, segment_department_colon
+from loaders.segment import Segment
 from loaders.splice import Splice, cut, detect_splices, keep_only
 from ontology import QG
 from qgkg.config import DEFAULT_BASE

@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from loaders.decode import decode_html, read_plan_file
+from loaders.layouts import LAYOUTS, segment
 from loaders.repair import repair
 from loaders.script import to_simplified, to_traditional
-from loaders.segment import LAYOUTS, segment
 from qgkg.errors import DecodeError, QgkgError
 
 CJK = "质量月活动安排市场监督管理局开展强国建设品牌标准计量认证检验检测企业服务宣传培训区县政府年工作组织"
