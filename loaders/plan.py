@@ -26,6 +26,7 @@ from loaders.layouts import BY_NAME, Choice, choose
 from loaders.model import Extraction, PlanGraph
 from loaders.numbered import segment_department_colon
 from loaders.places import COUNTRY, Place, places
+from loaders.programmes import mask_names, programmes_in
 from loaders.repair import repair
 from loaders.script import to_simplified
 from loaders.segment import Segment
@@ -147,7 +148,7 @@ def add_activity(g: Graph, ents: Entities, ctx: Context, seg: Segment, position:
         g.add((assoc, PROV.agent, agent))
         g.add((assoc, PROV.hadRole, QG.Lead if mention.role == "lead" else QG.Support))
         g.add((assoc, QG.surface, Literal(surface_original or mention.surface)))
-    for code in extract.programmes_in(extract.mask_names(scope, [m.surface for m in mentions])):
+    for code in programmes_in(mask_names(scope, [m.surface for m in mentions])):
         g.add((act, QG.programme, ents.programme(code)))
 
 

@@ -14,11 +14,11 @@ from loaders.extract import (
     find_year,
     issuer_in_prose,
     item_mentions,
-    programmes_in,
     report_mentions,
     role_mentions,
     split_agency_list,
 )
+from loaders.programmes import programmes_in
 
 
 @pytest.mark.parametrize(
