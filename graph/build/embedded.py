@@ -80,7 +80,9 @@ def build(
     """
     run = _Run(Path(root), base, validate)
     report = BuildReport()
-    with BuildLock(run.root):
+    with BuildLock(run.root) as lock:
+        if lock.taken_over:
+            report.warnings.append(lock.taken_over)
         sdir = StoreDir(run.root)
         _start(run, sdir, paths, clean, report)
         if on_files:
@@ -130,7 +132,7 @@ def _extract(run: _Run, jobs: int, progress: Callable[[FileResult], None] | None
     old_failed = run.old.failed
     report.errors = [r.error for r in results if r.error] + [
         m.error for name, m in sorted(run.failed.items()) if name in old_failed and m is old_failed[name]]
-    report.warnings = [w for r in run.good for w in r.warnings]
+    report.warnings += [w for r in run.good for w in r.warnings]
     report.files_extracted = len(run.good)
 
 

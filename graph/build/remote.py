@@ -94,7 +94,9 @@ def build_remote(
     writer = RemoteWriter(store.endpoints)
     local = Version(Path(settings.store) / "remote" / _endpoint_key(store.endpoints.query))
     report = BuildReport(version=store.endpoints.query)
-    with BuildLock(local.path):
+    with BuildLock(local.path) as lock:
+        if lock.taken_over:
+            report.warnings.append(lock.taken_over)
         state, on_server = _state(local, store, writer, settings.base, clean)
         good, shapes = _extract(targets, state, on_server, settings.base, jobs, progress, on_files, validate, report)
         contrib = ox.Store(str(local.contrib))
@@ -159,7 +161,7 @@ def _extract(targets: list[Any], state: Manifest, on_server: dict[str, Source], 
                           validate=validate)
     good = [r for r in results if r.error is None]
     report.errors = [r.error for r in results if r.error]
-    report.warnings = [w for r in good for w in r.warnings]
+    report.warnings += [w for r in good for w in r.warnings]
     report.files_extracted = len(good)
     return good, shapes
 
