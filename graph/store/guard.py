@@ -174,13 +174,13 @@ _FROM_WORD = re.compile(r"\bfrom\b", re.I)
 
 
 def query_dataset(sparql: str) -> CheckedQuery:
-    """The ``FROM`` / ``FROM NAMED`` graphs of a query (the text is parsed only when it has the word FROM).
+    """The ``FROM`` / ``FROM NAMED`` graphs of a query (parsed only when FROM is there as a word).
 
     >>> query_dataset("SELECT * FROM NAMED <http://g> WHERE { GRAPH ?g { ?s ?p ?o } }").from_named
     ('http://g',)
     """
-    if not _FROM_WORD.search(sparql) and "\\" not in sparql:
-        return CheckedQuery()
+    if "\\" not in sparql and not _FROM_WORD.search(_SKIP.sub(" ", sparql)):
+        return CheckedQuery()  # no FROM keyword outside strings, IRIs and comments: nothing to parse
     expanded = _expand_escapes(sparql)
     if not _FROM_WORD.search(expanded) or nesting_depth(expanded) > MAX_NESTING:
         return CheckedQuery()
