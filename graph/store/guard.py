@@ -26,6 +26,7 @@ from qgkg.errors import QueryError
 
 MAX_QUERY_BYTES = 512 * 1024  # a query text over this is refused (the web's own body limit is 1 MiB)
 MAX_NESTING = 64  # brackets ({, (, [) open at once; analysts' queries stay under 10
+MAX_OPERATORS = 1000  # operators (UNION, ||, +, !, /, ...): the engine nests a chain of them as deep as it is long
 _PARSE_STACK = 256 * 1024 * 1024  # the parser's thread: rdflib's grammar recurses ~60 frames per bracket
 _PARSE_RECURSION = 30_000
 
@@ -71,6 +72,9 @@ def check_query(sparql: str) -> CheckedQuery:
     depth = nesting_depth(expanded)
     if depth > MAX_NESTING:
         raise QueryError(f"the query nests brackets {depth:,} deep; the limit is {MAX_NESTING}")
+    ops = operator_count(expanded)
+    if ops > MAX_OPERATORS:
+        raise QueryError(f"the query chains {ops:,} operators (UNION, ||, +, !, / ...); the limit is {MAX_OPERATORS:,}")
     parsed = _parse(expanded)
     if parsed is None:  # the parser could not read it: the engine will say why, unless it could hide a SERVICE
         if _SERVICE_WORD.search(expanded):
@@ -98,6 +102,25 @@ def nesting_depth(sparql: str) -> int:
         elif ch in _CLOSE:
             depth = max(0, depth - 1)
     return deepest
+
+
+_TOKEN = re.compile(
+    r"[?$][\w\u00b7-\uffff]+"  # variables
+    r"|[A-Za-z_\u00c0-\uffff][\w.\-\u00b7-\uffff]*:[\w.\-:%\u00b7-\uffff]*|:[\w.\-:%\u00b7-\uffff]*"  # names
+    r"|[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\^\^|@[A-Za-z0-9-]+"  # numbers, datatype and language marks
+    r"|(?P<op>\bUNION\b|\|\||&&|[-+*/|^!])"  # operators
+    r"|[A-Za-z_]\w*",  # keywords
+    re.I,
+)
+
+
+def operator_count(sparql: str) -> int:
+    """How many operators a query chains, strings, IRIs, comments and names left out.
+
+    >>> operator_count('SELECT * WHERE { ?a ex:has-part ?b FILTER(?b - 1 > -2 || !?c) } # a-b')
+    5
+    """
+    return sum(1 for m in _TOKEN.finditer(_SKIP.sub(" ", sparql)) if m.group("op"))
 
 
 def _expand_escapes(sparql: str) -> str:

@@ -115,3 +115,19 @@ def test_query_cli_honours_from(built_store: Path) -> None:
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["n", str(size)]
+
+
+LONG_CHAINS = {
+    "plus": "ASK { FILTER(" + "+".join(["1"] * 20_000) + " > 0) }",
+    "not": "ASK { FILTER(" + "!" * 20_000 + "true) }",
+    "union": "SELECT * WHERE { " + " UNION ".join(["{ ?s ?p ?o }"] * 5_000) + " }",
+    "path": "ASK { ?s " + "/".join(["<http://e.org/p>"] * 5_000) + " ?o }",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LONG_CHAINS))
+def test_query_cli_on_long_operator_chains_gives_one_line_not_a_segfault(built_store: Path, name: str) -> None:
+    run = subprocess.run([sys.executable, "-m", "qgkg.cli", "query", "--store", str(built_store), LONG_CHAINS[name]],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1, (run.returncode, run.stderr[-300:])  # was a segfault (139) or minutes of parsing
+    assert "operators" in run.stderr and len(run.stderr.strip().splitlines()) == 1
