@@ -143,6 +143,14 @@ def decode_text(data: bytes, path: Path) -> Decoded:
                 raise DecodeError(f"{path}: invalid {codec} after its BOM ({exc.reason})") from exc
             name = codec.replace("-sig", "")
             return Decoded(text, name, f"{name} (BOM)")
+    if b"\x00" in data:  # NUL bytes: UTF-16 without BOM when one byte order reads as Chinese
+        found = _best_codec(data, ("utf-16-le", "utf-16-be"), "")
+        if found is not None:
+            codec, share = found
+            return Decoded(data.decode(codec), codec, f"{codec} (no BOM; common CJK {share:.2f})")
+        plain = _plain_utf16(data)
+        if plain is not None and _controls_in_utf8(data):
+            return plain
     utf8 = decode_utf8(data)
     if utf8 is not None:
         return utf8
@@ -177,6 +185,30 @@ def decode_utf8(data: bytes) -> Decoded | None:
     if any("\ud800" <= ch <= "\udfff" for ch in text):
         notes.insert(0, "lone surrogates")
     return Decoded(text, "utf-8", f"utf-8 ({'; '.join(notes)})")
+
+
+_C0 = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f]")
+_PLAIN = re.compile(r"[\t\n\r\x20-\x7e\u2000-\u206f\u3000-\u9fff\uff00-\uffef]*")
+
+
+def _controls_in_utf8(data: bytes) -> bool:
+    """True when the bytes read as UTF-8 hold control characters no text has (a UTF-16 file's bytes)."""
+    try:
+        return _C0.search(data.decode("utf-8")) is not None
+    except UnicodeDecodeError:
+        return False
+
+
+def _plain_utf16(data: bytes) -> Decoded | None:
+    """UTF-16 without BOM whose reading is only ASCII, CJK and CJK punctuation (““““、), or None."""
+    for codec in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if text.strip() and _PLAIN.fullmatch(text):
+            return Decoded(text, codec, f"{codec} (no BOM; plain CJK and punctuation)")
+    return None
 
 
 def _decode_nul_bytes(data: bytes, path: Path) -> Decoded:

@@ -41,6 +41,7 @@ _ISO_DATE = re.compile(r"((?:19|20)\d{2})-\d{1,2}-\d{1,2}")  # a page's publicat
 _NTH_MONTH = re.compile(r"第\s*([0-9]{1,2})\s*(?:个|届|次)?[^，,。]{0,6}?质量月"
                         r"|质量月[^，,。]{0,8}?第\s*([0-9]{1,2})\s*年")
 FIRST_QUALITY_MONTH = 1978
+_THEME_CHARS = re.compile(r"[\s，,、。“”\"'：:；;]")
 _THEME = re.compile(r"主题为“([^”]{2,60})”|以“([^”]{2,60})”为主题")
 _CITED = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［【]\s*\d{4}\s*[〕\]］】]\s*\d{1,4}\s*号")
 _ISSUER_IN_PROSE = re.compile(
@@ -96,19 +97,9 @@ def trailing_parenthesis(text: str) -> tuple[str, int] | None:
 
 def _split_joined(piece: str) -> list[str]:
     """``市行业质量工作促进会及相关成员单位`` → two names; ``文化和旅游部`` stays one."""
-    parts = _JOINER.split(piece)
-    if len(parts) == 1:
-        return [piece]
-    out: list[str] = []
-    current = parts[0]
-    for joiner, nxt in zip(parts[1::2], parts[2::2]):
-        if current.endswith(ORG_SUFFIXES) and nxt:
-            out.append(current)
-            current = nxt
-        else:
-            current = current + joiner + nxt
-    out.append(current)
-    return out
+    from loaders.mentions import split_joined  # local: mentions is the agency recogniser's module
+
+    return split_joined(piece, lambda name: name.endswith(ORG_SUFFIXES))
 
 
 def split_agency_list(text: str) -> list[str]:
@@ -250,8 +241,30 @@ def find_year(title: str, text: str, signature_date: dt.date | None) -> int | No
         return int(match.group(1))
     if signature_date:
         return signature_date.year
+    themed = year_of_theme(text)
+    if themed is not None:
+        return themed
     match = _ANY_YEAR.search(text) or _ISO_DATE.search(text)
     return int(match.group(1)) if match else None
+
+
+@lru_cache(maxsize=1)
+def _national_themes() -> dict[str, int]:
+    import yaml
+
+    data = yaml.safe_load(files("loaders").joinpath("reference/themes.yaml").read_text(encoding="utf-8"))
+    return {_THEME_CHARS.sub("", str(theme)): int(year) for year, theme in data["national_themes"].items()}
+
+
+def year_of_theme(text: str) -> int | None:
+    """The year whose national theme the text quotes (reference/themes.yaml), or None.
+
+    >>> year_of_theme("今年全国“质量月”的主题是“加强市场监管 建设质量强国”。")
+    2018
+    """
+    flat = _THEME_CHARS.sub("", text)
+    years = {year for theme, year in _national_themes().items() if theme in flat}
+    return years.pop() if len(years) == 1 else None
 
 
 def find_theme(segments: Iterable[Segment], text: str) -> str | None:
@@ -321,61 +334,12 @@ def slogans(segments: Iterable[Segment]) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=1)
-def programme_triggers() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """(code, trigger terms) of every programme, read from ``ontology/programmes.ttl``."""
-    from rdflib import Graph
-    from rdflib.namespace import SKOS
-
-    try:
-        text = files("ontology").joinpath("programmes.ttl").read_text(encoding="utf-8")
-    except (FileNotFoundError, OSError):
-        return ()
-    graph = Graph().parse(data=text, format="turtle")
-    out = []
-    for concept, code in sorted(graph.subject_objects(SKOS.notation), key=lambda item: str(item[1])):
-        terms = tuple(sorted({str(label) for label in graph.objects(concept, SKOS.altLabel)
-                              if (getattr(label, "language", None) or "").lower() in ("zh-hans", "zh", "")}))
-        out.append((str(code), terms))
-    return tuple(out)
-
-
-_COMPANY = re.compile(r"[^，,、。；;：:“”\n]*?(?:有限公司|分公司|公司|研究院|研究所)")
-
-
-def mask_company_names(text: str) -> str:
-    """The text with company and institute names blanked: 南德认证检测(中国)有限公司 names a firm,
-    not a certification activity.
-
-    >>> mask_company_names("组织上海德诺产品检测有限公司等")
-    '＿＿＿＿＿＿＿＿＿＿＿＿＿＿等'
-    """
-    return _COMPANY.sub(lambda m: "＿" * len(m.group(0)), text)
-
-
-def mask_names(text: str, names: Iterable[str]) -> str:
-    """The text with every agency name blanked: 标准计量股 names a body, not a standardization activity.
-
-    >>> mask_names("开展计量惠民服务（责任单位：标准计量股）", ["标准计量股"])
-    '开展计量惠民服务（责任单位：＿＿＿＿＿）'
-    """
-    for name in sorted(set(names), key=len, reverse=True):
-        if len(name) >= 2:
-            text = text.replace(name, "＿" * len(name))
-    return text
-
-
 def about_quality(text: str) -> bool:
     """True when a text is about quality work at all (a document with no 质量 is no Quality-Month plan)."""
     return "质量" in text or "品质" in text
 
 
-def programmes_in(text: str) -> list[str]:
-    """Codes of the programmes whose trigger terms occur in the (simplified) text, outside names
-    of companies and institutes."""
-    text = mask_company_names(text)
-    return [code for code, terms in programme_triggers() if any(term in text for term in terms)]
-
+from loaders.programmes import mask_company_names, mask_names, programme_triggers, programmes_in  # noqa: E402,F401
 
 # -- self-checks ---------------------------------------------------------------------------------
 # Item markers at the start of a line, recognised line by line with the segmenter's own marker

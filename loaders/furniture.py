@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from loaders.cues import cues
-from loaders.segment import Line, split_lines
+from loaders.segment import Line, blank, split_lines
 
 _DATE_TIME = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
 _ONLY_DATE_TIME = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
@@ -85,8 +85,4 @@ def find_furniture(text: str) -> list[Furniture]:
 
 def mask(text: str, furniture: list[Furniture]) -> str:
     """``text`` with every furniture line replaced by line breaks (same length)."""
-    chars = list(text)
-    for item in furniture:
-        for k in range(item.start, item.end):
-            chars[k] = "\n"
-    return "".join(chars)
+    return blank(text, [(item.start, item.end) for item in furniture])

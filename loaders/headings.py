@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from loaders.cues import cues
-from loaders.segment import Segment, _first_pass, _segment, split_lines
+from loaders.numbered import _first_pass
+from loaders.segment import Segment, _segment, split_lines
 
 
 def segment_top_items(text: str) -> list[Segment]:

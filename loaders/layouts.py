@@ -19,19 +19,19 @@ from loaders import extract
 from loaders.cues import cues
 from loaders.headings import segment_top_items
 from loaders.mentions import clause_mentions, clause_mentions_of, dedupe, field_mentions, role_mentions
-from loaders.prose import has_activity, segment_prose
-from loaders.segment import (
-    Mention,
-    Segment,
+from loaders.numbered import (
     segment_chinese_sections,
     segment_department_colon,
     segment_district_report,
     segment_enumeration,
     segment_numbered,
 )
+from loaders.prose import has_activity, segment_prose
+from loaders.segment import Mention, Segment
 from loaders.tables import segment_table_lines, segment_table_pipe
 
 PLAUSIBLE = 0.5  # share of a strategy's activities that must name an activity for it to be taken
+SURE = 12  # plausible activities past which the strategies after the chosen one are not run (for speed)
 
 
 def numbered_mentions(seg: Segment) -> list[Mention]:
@@ -125,8 +125,16 @@ def choose(text: str) -> Choice:
         tried.append((strategy, segments, plausible))
         if chosen is None and total >= 2 and plausible >= PLAUSIBLE * total:
             chosen = tried[-1]
+            if plausible >= SURE:
+                break  # a long reading: the later strategies could not come within the margin
     if chosen is None:
         chosen = max(tried, key=lambda t: (t[2], -LAYOUTS.index(t[0])))
     others = sorted((t for t in tried if t[0] is not chosen[0]), key=lambda t: -t[2])
     runner = others[0] if others and others[0][2] > 0 else None
     return Choice(chosen[0], chosen[1], chosen[2], runner[0].name if runner else None, runner[2] if runner else 0)
+
+
+def segment(text: str) -> tuple[str, list[Segment]]:
+    """The chosen strategy's name and segments (``choose`` without the runner-up)."""
+    choice = choose(text)
+    return choice.name, choice.segments

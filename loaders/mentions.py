@@ -10,6 +10,7 @@ Resolving a name to an agency is the gazetteer's job.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from loaders.cues import cues
@@ -104,11 +105,20 @@ def split_names(text: str) -> list[str]:
 def _split_and(piece: str) -> list[str]:
     """``A和B`` → A, B when A already ends like a body (文化和旅游局 stays whole)."""
     suffix = re.compile(rf"(?:{cues().org_suffix})$")
+    return split_joined(piece, lambda name: suffix.search(name) is not None)
+
+
+def split_joined(piece: str, is_body: Callable[[str], bool]) -> list[str]:
+    """``A和B`` / ``A及B`` / ``A与B`` → A, B where ``is_body(A)``; otherwise the joiner is part of a name.
+
+    >>> split_joined("市质量协会及相关企业", lambda n: n.endswith("协会"))
+    ['市质量协会', '相关企业']
+    """
     parts = re.split(r"(和|与|及)", piece)
     out: list[str] = []
     current = parts[0]
     for joiner, nxt in zip(parts[1::2], parts[2::2]):
-        if suffix.search(current) and nxt:
+        if is_body(current) and nxt:
             out.append(current)
             current = nxt
         else:

@@ -10,31 +10,32 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, XSD
 
 from loaders import extract, iris
 from loaders.decode import read_plan_file
+from loaders.entities import ZH, ZH_HANT, Entities, place_iri
 from loaders.furniture import find_furniture, mask
 from loaders.gazetteer import AgencyRef, gazetteer
 from loaders.jurisdiction import resolve_jurisdiction
 from loaders.layouts import BY_NAME, Choice, choose
 from loaders.model import Extraction, PlanGraph
+from loaders.numbered import segment_department_colon
 from loaders.places import COUNTRY, Place, places
+from loaders.programmes import mask_names, programmes_in
 from loaders.repair import repair
 from loaders.script import to_simplified
-from loaders.segment import Segment, segment_department_colon
+from loaders.segment import Segment
 from loaders.splice import Splice, cut, detect_splices, keep_only
 from ontology import QG
 from qgkg.config import DEFAULT_BASE
 from qgkg.errors import ExtractionError
 
 log = logging.getLogger(__name__)
-ZH, ZH_HANT, EN = "zh-Hans", "zh-Hant", "en"
 _NON_ACTIVITY_WARN = ("fragment-tail", "unrecognised")
 
 
@@ -45,130 +46,6 @@ def simplify_same_length(text: str) -> str:
         return simple
     chars = [to_simplified(c) for c in text]
     return "".join(c if len(c) == 1 else o for c, o in zip(chars, text))
-
-
-# -- shared entities ---------------------------------------------------------------------------
-@dataclass
-class Entities:
-    """Descriptions of the shared entities a file's plans refer to (for the reference graph)."""
-
-    base: str
-    graph: Graph = field(default_factory=Graph)
-
-    def place(self, place: Place) -> URIRef:
-        """Describe a jurisdiction and every unit above it (qg:within, up to the country); return its IRI.
-
-        A county or district also gets qg:city and qg:jurisdiction: the prefecture-level city it lies in.
-        """
-        iri = place_iri(place, self.base)
-        g = self.graph
-        if (iri, RDF.type, QG.Jurisdiction) in g:
-            return iri
-        cls = {"country": QG.Country, "province": QG.Province, "city": QG.City, "county": QG.County,
-               "district": QG.District, "unknown": QG.Jurisdiction}[place.level]
-        g.add((iri, RDF.type, cls))
-        g.add((iri, RDF.type, QG.Jurisdiction))
-        g.add((iri, SKOS.prefLabel, Literal(place.name, lang=ZH)))
-        g.add((iri, RDFS.label, Literal(place.name_en, lang=EN)))
-        if place.adcode:
-            g.add((iri, QG.adcode, Literal(place.adcode)))
-        table = places()
-        city = table.city_of(place) if place.level in ("county", "district") else None
-        if city is not None:
-            city_iri = self.place(city)
-            g.add((iri, QG.city, city_iri))
-            g.add((iri, QG.jurisdiction, city_iri))
-        above = table.parent(place)
-        if above is not None:
-            g.add((iri, QG.within, self.place(above)))
-        return iri
-
-    def year(self, value: int) -> URIRef:
-        """Describe a year; return its IRI."""
-        iri = iris.year(value, self.base)
-        self.graph.add((iri, RDF.type, QG.Year))
-        self.graph.add((iri, TIME.year, Literal(f"{value:04d}", datatype=XSD.gYear)))
-        self.graph.add((iri, RDFS.label, Literal(f"{value:04d}")))
-        return iri
-
-    def programme(self, code: str) -> URIRef:
-        """Describe a programme (type, notation, scheme); return its IRI."""
-        iri = iris.programme(code, self.base)
-        self.graph.add((iri, RDF.type, QG.Programme))
-        self.graph.add((iri, RDF.type, SKOS.Concept))
-        self.graph.add((iri, SKOS.inScheme, QG.Programmes))
-        self.graph.add((iri, SKOS.notation, Literal(code)))
-        for label in _programme_labels().get(code, ()):
-            self.graph.add((iri, SKOS.prefLabel, label))
-        return iri
-
-    def agency(self, ref: AgencyRef, surface: str | None = None, original: str | None = None) -> URIRef:
-        """Describe an agency with the surface forms it was seen under; return its IRI."""
-        iri = ref.iri(self.base)
-        g = self.graph
-        g.add((iri, RDF.type, QG.Agency))
-        g.add((iri, RDF.type, ORG.Organization))
-        if ref.collective:
-            g.add((iri, RDF.type, QG.CollectiveAgency))
-        g.add((iri, SKOS.prefLabel, Literal(ref.canonical, lang=ZH)))
-        if surface and surface != ref.canonical:
-            g.add((iri, SKOS.altLabel, Literal(surface, lang=ZH)))
-        if original and surface and original != surface:
-            g.add((iri, SKOS.altLabel, Literal(original, lang=ZH_HANT)))
-        if ref.en:
-            g.add((iri, RDFS.label, Literal(ref.en, lang=EN)))
-        if ref.level:
-            g.add((iri, QG.level, Literal(ref.level)))
-        g.add((iri, QG.collective, Literal(ref.collective)))
-        area = ref.district or ref.city or ref.province
-        g.add((iri, QG.jurisdiction, self.place(area) if area else self.place(COUNTRY)))
-        if ref.city is not None:
-            g.add((iri, QG.city, self.place(ref.city)))
-        parent = ref.parent_iri(self.base)
-        if parent is not None and ref.city is not None:
-            entry = gazetteer().city_by_id.get(ref.parent[1]) if ref.parent else None
-            if entry:
-                self.agency(gazetteer()._city(entry, ref.city))
-            g.add((iri, ORG.subOrganizationOf, parent))
-        return iri
-
-    def document(self, number: str) -> URIRef:
-        """Describe a cited document; return its IRI."""
-        iri = iris.document(number, self.base)
-        self.graph.add((iri, RDF.type, QG.CitedDocument))
-        self.graph.add((iri, SKOS.notation, Literal(number)))
-        self.graph.add((iri, RDFS.label, Literal(number)))
-        return iri
-
-
-def place_iri(place: Place, base: str) -> URIRef:
-    """The IRI of a jurisdiction (the unknown place included)."""
-    if place.level == "country":
-        return iris.country(base)
-    if place.level == "unknown":
-        return iris.unknown_place(base)
-    if place.level == "province":
-        return iris.province(place.slug, base)
-    if place.level == "city":
-        return iris.city(place.slug, base)
-    if place.level == "county":
-        above = places().parent(place)
-        return iris.county(above.slug if above is not None else "cn", place.slug, base)
-    parent = places().parent_city(place)
-    return iris.district(parent.slug if parent else "cn", place.slug, base)
-
-
-@lru_cache(maxsize=1)
-def _programme_labels() -> dict[str, tuple[Literal, ...]]:
-    """The programmes' labels by code, read once from ``ontology/programmes.ttl``."""
-    from importlib.resources import files
-
-    try:
-        text = files("ontology").joinpath("programmes.ttl").read_text(encoding="utf-8")
-    except (FileNotFoundError, OSError):
-        return {}
-    g = Graph().parse(data=text, format="turtle")
-    return {str(code): tuple(g.objects(concept, SKOS.prefLabel)) for concept, code in g.subject_objects(SKOS.notation)}
 
 
 # -- activities --------------------------------------------------------------------------------
@@ -271,7 +148,7 @@ def add_activity(g: Graph, ents: Entities, ctx: Context, seg: Segment, position:
         g.add((assoc, PROV.agent, agent))
         g.add((assoc, PROV.hadRole, QG.Lead if mention.role == "lead" else QG.Support))
         g.add((assoc, QG.surface, Literal(surface_original or mention.surface)))
-    for code in extract.programmes_in(extract.mask_names(scope, [m.surface for m in mentions])):
+    for code in programmes_in(mask_names(scope, [m.surface for m in mentions])):
         g.add((act, QG.programme, ents.programme(code)))
 
 

@@ -177,9 +177,19 @@ def is_event(span: Span) -> bool:
     """A reported event: a day (9月14日, 当天) or an opener (同时，) and an event verb."""
     body = span.text.strip()
     opener = cues().starts_with("event_openers", body)
-    dated = _DAY.search(body[:40]) is not None or any(w in body[:20] for w in cues().words("event_times"))
+    head = strip_lead_in(body)[:40]  # 为进一步…，9月12日，…: the date after a purpose clause
+    dated = _DAY.search(body[:40]) is not None or _DAY.search(head) is not None \
+        or any(w in body[:20] for w in cues().words("event_times"))
     return (dated or opener is not None) and bool(_EVENT_VERB.search(body)) and has_activity(body) \
         and not _REPORTING.search(body[:30])
+
+
+def event_mentions(text: str) -> list[Mention]:
+    """The organisers of a reported event: role phrases, else the subject after its date (为…，9月12日，
+    X联合Y在…开展… → X, Y)."""
+    day = _DAY.search(text[:80])
+    found = clause_mentions(text[day.start():] if day else text, people=True)
+    return found if any(m.role == "lead" for m in found) else clause_mentions(text, people=True)
 
 
 def event_title(text: str) -> str:
@@ -273,10 +283,10 @@ def read_sentence(span: Span) -> list[Segment]:
     if led:
         dated = len(led) == 1 and is_event(span)  # 9月6日，X在…举办…: a reported event led by X
         return with_gaps(span, [_activity(piece, title=event_title(piece.text) if dated else clause_title(piece.text),
-                                          mentions=clause_mentions(piece.text, people=True) if dated else mentions)
+                                          mentions=event_mentions(piece.text) if dated else mentions)
                                 for piece, mentions in led])
     if is_event(span):
-        return [_activity(span, title=event_title(span.text), mentions=clause_mentions(span.text, people=True))]
+        return [_activity(span, title=event_title(span.text), mentions=event_mentions(span.text))]
     kind = "summary" if cues().count.search(span.text) else "text"
     return [_other(span, kind)]
 
@@ -326,4 +336,21 @@ def segment_prose(text: str) -> list[Segment]:
             if any(f.kind == "activity" for f in found):
                 event = len(out) - 1 if is_event(sentence) else None
                 attached = event is not None
+    return out if any(s.kind == "activity" for s in out) else _headline_event(out)
+
+
+def _headline_event(segments: list[Segment]) -> list[Segment]:
+    """A story that tells no dated or body-led event in its text but names one in its headline
+    (县市场监管局开展“质量月”计量惠民活动): the headline's event, told by the first paragraph."""
+    title = next((s for s in segments if s.kind == "title" and has_activity(s.text)
+                  and not any(word in s.text for word in cues().words("document_words"))), None)
+    body = next((i for i, s in enumerate(segments) if s.kind in ("text", "summary") and title is not None
+                 and s.start > title.start), None)
+    if title is None or body is None:
+        return segments
+    paragraph = segments[body]
+    mentions = subject_mentions(title.text) + clause_mentions(paragraph.text, people=True)
+    out = list(segments)
+    out[body] = _activity(Span(paragraph.start, paragraph.end, paragraph.text), title=event_title(title.text),
+                          mentions=mentions)
     return out

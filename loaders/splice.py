@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from loaders.segment import _SUB, _TOP, Line, dept_name, is_open, item_number, split_lines, zone_of_line
+from loaders.segment import _SUB, _TOP, Line, blank, dept_name, is_open, item_number, split_lines, zone_of_line
 
 MIN_ENTRIES = 2  # department lines a block needs to count as another document (guess)
 _ENUM_START = re.compile(r"^[一二三四五六七八九十]{1,3}是")
@@ -151,11 +151,7 @@ def detect_splices(text: str) -> list[Splice]:
 
 def cut(text: str, splices: list[Splice]) -> str:
     """``text`` with every spliced block replaced by line breaks (same length: spans stay valid)."""
-    chars = list(text)
-    for splice in splices:
-        for k in range(splice.start, splice.end):
-            chars[k] = "\n"
-    return "".join(chars)
+    return blank(text, [(splice.start, splice.end) for splice in splices])
 
 
 def keep_only(text: str, splice: Splice) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from graph.store.formats import RdfFormat
-from qgkg.config import Settings
+from qgkg.config import ONTOLOGY_NS, Settings
 from qgkg.errors import QgkgError
 from qgkg.options import EXIT_CODES, bundled_corpus, one_line_errors, settings_from, store_options
 from qgkg.read_commands import export, network, query
@@ -136,6 +136,10 @@ def extract(paths: tuple[Path, ...], fmt: str, base: str | None) -> None:
 
     settings = Settings.from_env(base=base)
     dataset = Dataset()
+    for prefix, ns in (("qg", ONTOLOGY_NS), ("id", settings.base), ("org", "http://www.w3.org/ns/org#"),
+                       ("prov", "http://www.w3.org/ns/prov#"), ("skos", "http://www.w3.org/2004/02/skos/core#"),
+                       ("dcterms", "http://purl.org/dc/terms/"), ("time", "http://www.w3.org/2006/time#")):
+        dataset.bind(prefix, ns)  # readable Turtle/TriG: qg:leadAgency, not ns1:leadAgency
     failures = []
     entities = Graph()
     for path in find_plan_files(list(paths)):

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from graph.store.formats import RdfFormat, ResultFormat
+from qgkg.errors import QgkgError
 from qgkg.options import EXIT_CODES, one_line_errors, settings_from, store_options
 
 
@@ -19,7 +20,7 @@ from qgkg.options import EXIT_CODES, one_line_errors, settings_from, store_optio
 @click.option("-f", "--file", "query_file", default=None,
               help="A .rq file, or the name of a bundled analyst query (see --list).")
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
-              help="Bind a parameter of a bundled query (repeatable).")
+              help="Bind a parameter (repeatable); city, agency, programme … take an IRI or a name (上海市, Shanghai).")
 @click.option("--list", "list_queries", is_flag=True, help="List the bundled analyst queries.")
 @click.option("--format", "fmt", default="table", show_default=True,
               type=click.Choice(["table", "csv", "tsv", "json"]), help="Result format (graphs print as Turtle).")
@@ -27,9 +28,18 @@ from qgkg.options import EXIT_CODES, one_line_errors, settings_from, store_optio
 @one_line_errors
 def query(query: str | None, query_file: str | None, params: tuple[str, ...], list_queries: bool, fmt: str,
           **kwargs: Any) -> None:
-    """Run a SPARQL query (QUERY text, or -f FILE) over the union of all graphs."""
+    """Run a SPARQL query (QUERY text, or -f FILE) over the union of all graphs.
+
+    The standard prefixes (qg, id, skos, rdfs, rdf, xsd, org, prov, dcterms, time, owl, sh,
+    void, dcat) are predeclared and relative IRIs resolve against the resource base; a
+    query's own PREFIX and BASE win. A .rq file needs no header.
+    """
     from graph.queries import canned_queries, get_query, parse_query_file
+    from graph.query.errors import syntax_error
+    from graph.query.names import plain_query, resolve_params
+    from graph.query.prefixes import PROLOGUE_LINES, predeclared, with_prologue
     from graph.store import check_params, check_query_allowed, open_store
+    from qgkg.errors import QueryError
     from qgkg.table import print_table
 
     if list_queries:
@@ -49,8 +59,10 @@ def query(query: str | None, query_file: str | None, params: tuple[str, ...], li
     if query_file:
         path = Path(query_file)
         if path.is_file():
-            canned = parse_query_file(path.stem, path.read_text(encoding="utf-8")) if path.suffix == ".rq" else None
             text = path.read_text(encoding="utf-8")
+            canned = parse_query_file(path.stem, text, require_header=False)  # headers are optional
+            if bound and not canned.params:
+                canned = plain_query(path.stem, text, bound)  # kinds taken from the values given
         else:
             canned = get_query(query_file)
             text = canned.text
@@ -60,17 +72,25 @@ def query(query: str | None, query_file: str | None, params: tuple[str, ...], li
     else:
         canned, text = None, str(query)
     check_query_allowed(text)
-    store = open_store(settings)
-    values = check_params(canned, bound) if canned else None
     if bound and not canned:
-        raise click.UsageError("--param needs a query file with '# param:' lines")
+        canned = plain_query("query", text, bound)
+    store = open_store(settings)
+    if canned is not None:
+        bound = resolve_params(store, canned, bound)  # entity parameters given by name become IRIs
+    values = check_params(canned, bound) if canned else None
     if canned is not None and canned.name in canned_queries() and canned.text == get_query(canned.name).text:
         # the bundled query itself: answered from the build-time tables when the store has them
         from graph.query.canned import CannedAnswers
 
         result = CannedAnswers(store).results(canned, bound)
     else:
-        result = store.query(text, params=values)
+        try:  # with the standard prefixes and the base IRI predeclared (the query's own win)
+            result = store.query(with_prologue(text, store.base), params=values)
+        except QueryError as exc:
+            if isinstance(exc.__cause__, SyntaxError):
+                raise syntax_error(str(exc.__cause__), text, line_offset=PROLOGUE_LINES,
+                                   known_prefixes=predeclared(store.base)) from None
+            raise
     out = sys.stdout.buffer
     if fmt == "table":
         print_table(result, out)
@@ -125,6 +145,8 @@ def export(fmt: str, output: Path | None, **kwargs: Any) -> None:
 @click.option("--programme", default=None, help="Programme code, e.g. chief_quality_officer.")
 @click.option("--min-weight", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--no-collective", is_flag=True, help="Leave out collective actors (各区市场监管局 …).")
+@click.option("--no-generic", is_flag=True,
+              help="Leave out generic categories (有关质量技术机构, 政府质量奖获奖组织 …).")
 @click.option("--format", "fmt", required=True, type=click.Choice(["gexf", "graphml", "csv", "json"]))
 @click.option("--dynamic", is_flag=True, help="GEXF with one spell per year (Gephi's timeline).")
 @click.option("--table", type=click.Choice(["edges", "nodes"]), default="edges", show_default=True,
@@ -134,7 +156,7 @@ def export(fmt: str, output: Path | None, **kwargs: Any) -> None:
 @store_options
 @one_line_errors
 def network(city: str | None, year: str | None, programme: str | None, min_weight: int, no_collective: bool,
-            fmt: str, dynamic: bool, table: str, output: Path | None, **kwargs: Any) -> None:
+            no_generic: bool, fmt: str, dynamic: bool, table: str, output: Path | None, **kwargs: Any) -> None:
     """Export the collaboration network (agencies linked when they co-lead an activity)."""
     from graph.network.collaboration import NetworkFilter, build_network, write_network
     from graph.store import open_store
@@ -142,8 +164,10 @@ def network(city: str | None, year: str | None, programme: str | None, min_weigh
     settings = settings_from(kwargs)
     store = open_store(settings)
     flt = NetworkFilter.parse(city=city, year=year, programme=programme, min_weight=min_weight,
-                              collective=not no_collective)
+                              collective=not no_collective, generic=not no_generic)
     net = build_network(store, flt)
+    if net.graph.get("not_found"):  # an unknown city, year or programme is bad input: exit 1, nothing written
+        raise QgkgError(net.graph["message"])
     if output is None:
         buf = io.BytesIO()
         write_network(net, buf, fmt, dynamic=dynamic, table=table)

@@ -24,6 +24,8 @@ def resource(rest: str) -> Response:
     stem, dot, ext = rest.rpartition(".")
     if dot and ext in SUFFIXES and "/" not in ext:
         rest, fmt = stem, SUFFIXES[ext]
+    elif dot and ext == "json":  # an alias of .jsonld, as JSON clients guess it
+        rest, fmt = stem, SUFFIXES["jsonld"]
     else:
         fmt = html_or_rdf()
     return entity_response(base() + rest, fmt)

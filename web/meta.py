@@ -59,7 +59,12 @@ def validation() -> Response:
         response = jsonify(report or {"status": "running"})
         response.status_code = 200 if report is not None else 202
         return response
-    return Response(render_template("meta/validation.html", report=report), status=200)
+    store = state().holder.get()
+    manifest = getattr(store, "manifest", None)
+    failed = sorted((name, getattr(f, "error", "") or getattr(f, "reason", ""))
+                    for name, f in (getattr(manifest, "failed", None) or {}).items())
+    return Response(render_template("meta/validation.html", report=report, failed=failed,
+                                    built_at=getattr(manifest, "built_at", "")), status=200)
 
 
 @bp.get("/.well-known/void")
@@ -77,5 +82,13 @@ def void() -> Response:
     examples = [p for p in list((stats or {}).get("plans", {}))[:3]]
     site = request.host_url
     graph = void_graph(site=site, base=state().settings.base, counts=counts, dumps=dumps, examples=examples)
+    if prefers_html():  # a browser: the same description as a page, with the Turtle under it
+        turtle = graph.serialize(format="turtle")
+        info = (dumps or {}).get("void", {})
+        body = render_template("meta/void.html", turtle=turtle, counts=counts,
+                               classes=sorted(info.get("classes", {}).items()),
+                               properties=sorted(info.get("properties", {}).items()),
+                               files=(dumps or {}).get("files", []), site=site)
+        return vary(Response(body, mimetype="text/html"))
     fmt = html_or_rdf(default_html=False) or RdfFormat.TTL
     return _rdf(graph, fmt)

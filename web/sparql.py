@@ -14,6 +14,8 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from graph.meta.void import service_description
 from graph.queries import CannedQuery, canned_queries, get_query
+from graph.query.names import resolve_params
+from graph.query.prefixes import completion_terms, predeclared
 from graph.query.service import TABLE, QueryJob, QueryOutcome
 from graph.store import check_params
 from graph.store.formats import RdfFormat, ResultFormat
@@ -117,7 +119,8 @@ def _job(preq: ProtocolRequest, results_format: str, graph_format: str) -> Query
     store = st.store
     subs: tuple[tuple[str, Any], ...] = ()
     if preq.canned is not None and _same(preq.query, preq.canned.text):
-        subs = tuple(check_params(preq.canned, preq.params).items())
+        params = resolve_params(store, preq.canned, preq.params)  # entity parameters given by name
+        subs = tuple(check_params(preq.canned, params).items())
     assert preq.query is not None
     return QueryJob(
         preq.query,
@@ -149,15 +152,39 @@ def _editor(
     analyst = [(n, q) for n, q in queries.items() if not n.startswith(INTERNAL_PREFIXES)]
     body = render_template(
         "sparql/editor.html",
+        labels=result_labels(outcome),
         analyst=analyst,
         internal=internal,
         preq=preq,
         outcome=outcome,
         error=error,
+        prefixes=predeclared(state().store.base),
+        terms=completion_terms(),
         limit=state().result_limit,
         timeout=state().queries.timeout,
     )
     return Response(body, status=status, mimetype="text/html")
+
+
+MAX_LABELLED = 2000  # IRIs of a result given their names beside them in the editor's table
+
+
+def result_labels(outcome: QueryOutcome | None) -> dict[str, str]:
+    """Names of the IRIs in a result table, from the version's search index (none for a remote store)."""
+    store = state().store
+    if outcome is None or not outcome.rows or store.version is None:
+        return {}
+    from graph.derived.search_index import names, open_index
+
+    iris = list(dict.fromkeys(t.value for row in outcome.rows for t in row
+                              if t is not None and getattr(t, "kind", "") == "iri"))[:MAX_LABELLED]
+    conn = open_index(store.version)
+    if conn is None:
+        return {}
+    try:
+        return names(conn, iris)
+    finally:
+        conn.close()
 
 
 def _cors(response: Response) -> Response:

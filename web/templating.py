@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, request
 
 from graph.store import PREFIXES, Value
+from qgkg.errors import QgkgError
 from web import urls
 
 
@@ -41,6 +42,22 @@ def register(app: Flask) -> None:
     )
     app.jinja_env.filters["curie"] = curie
     app.jinja_env.filters["term"] = term_text
+
+    @app.context_processor
+    def cite() -> dict[str, Any]:
+        """The dataset's citation, for the footer of every page."""
+        from graph.meta.citation import citation
+        from web.state import state
+
+        try:
+            st = state()
+            store = st.holder.get()
+            manifest = getattr(store, "manifest", None)
+            version = store.version.name if store.version is not None else ""
+            return {"citation": citation(st.settings.base, store_version=version,
+                                         built_at=getattr(manifest, "built_at", "") or "")}
+        except (QgkgError, OSError, KeyError, RuntimeError):  # an error page renders without a store
+            return {"citation": None}
 
     @app.context_processor
     def search_box() -> dict[str, Any]:

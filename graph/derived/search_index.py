@@ -106,6 +106,21 @@ def open_index(version: Path) -> sqlite3.Connection | None:
     return conn
 
 
+def names(conn: sqlite3.Connection, iris: Iterable[str]) -> dict[str, str]:
+    """The displayed name of each IRI that has one (skos:prefLabel, else dcterms:title, else rdfs:label)."""
+    wanted = list(dict.fromkeys(iris))
+    out: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(
+            f"SELECT i.iri, COALESCE(r.original, r.text), r.name FROM iris i JOIN label_rows r ON r.iri = i.id"
+            f" WHERE i.iri IN ({marks}) AND r.name IS NOT NULL ORDER BY i.iri, r.name, r.id", chunk)
+        for iri, text, _name in rows:
+            out.setdefault(iri, text)
+    return out
+
+
 def _hits_sql(q: str) -> tuple[str, dict[str, Any]]:
     """The label rows that contain ``q`` (lower-cased): a trigram lookup, or a scan for short text."""
     params: dict[str, Any] = {"q": q, "n": len(q)}

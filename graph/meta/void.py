@@ -119,13 +119,14 @@ def _add_dumps(g: Graph, ds: URIRef, site: str, dumps: dict[str, Any]) -> None:
     info = dumps.get("void", {})
     if info.get("entities"):
         g.add((ds, VOID.entities, Literal(info["entities"], datatype=XSD.integer)))
-    for cls, n in info.get("classes", {}).items():
-        part = BNode()
+    # partitions and checksums are named nodes, listed in IRI order: the description reads the same every time
+    for i, (cls, n) in enumerate(sorted(info.get("classes", {}).items())):
+        part = URIRef(f"{ds}-class-{i + 1:03d}")
         g.add((ds, VOID.classPartition, part))
         g.add((part, VOID["class"], URIRef(cls)))
         g.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
-    for prop, n in info.get("properties", {}).items():
-        part = BNode()
+    for i, (prop, n) in enumerate(sorted(info.get("properties", {}).items())):
+        part = URIRef(f"{ds}-property-{i + 1:03d}")
         g.add((ds, VOID.propertyPartition, part))
         g.add((part, VOID.property, URIRef(prop)))
         g.add((part, VOID.triples, Literal(n, datatype=XSD.integer)))
@@ -143,7 +144,7 @@ def _add_dumps(g: Graph, ds: URIRef, site: str, dumps: dict[str, Any]) -> None:
         )
         g.add((dist, VOID.triples, Literal(f["triples"], datatype=XSD.integer)))
         if f.get("sha256"):  # known once computed (on first request of the file's .sha256)
-            checksum = BNode()
+            checksum = URIRef(url + "#sha256")
             g.add((dist, SPDX.checksum, checksum))
             g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
             g.add((checksum, SPDX.checksumValue, Literal(f["sha256"], datatype=XSD.hexBinary)))

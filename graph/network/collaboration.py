@@ -16,6 +16,7 @@ from typing import Any
 import networkx as nx
 
 from graph.network.export import FORMATS, write_network
+from graph.network.generic import is_generic
 from graph.network.source import Entity, NetworkSource, open_source
 from graph.store import GraphStore
 from qgkg.errors import QueryError
@@ -35,10 +36,12 @@ class NetworkFilter:
     programme: str | None = None  # code (chief_quality_officer), IRI or name
     min_weight: int = 1  # edges lighter than this are dropped, and the agencies they leave alone
     collective: bool = True  # keep collective actors (各区市场监管局 …)
+    generic: bool = True  # keep generic categories (有关质量技术机构, 政府质量奖获奖组织 …; graph.network.generic)
 
     @classmethod
     def parse(cls, *, city: str | None = None, year: str | int | None = None, programme: str | None = None,
-              min_weight: int | str | None = 1, collective: bool | str | None = True) -> NetworkFilter:
+              min_weight: int | str | None = 1, collective: bool | str | None = True,
+              generic: bool | str | None = True) -> NetworkFilter:
         """A filter from user strings; a malformed value raises ``QueryError``.
 
         >>> NetworkFilter.parse(city="上海", year="2019-2021", min_weight="2").year_to
@@ -61,9 +64,12 @@ class NetworkFilter:
             raise QueryError(f"min_weight: must be 1 or more, got {mw}")
         if isinstance(collective, str):
             collective = collective.strip().lower() not in ("0", "false", "no", "off")
+        if isinstance(generic, str):
+            generic = generic.strip().lower() not in ("0", "false", "no", "off")
         return cls(city=(city or "").strip() or None, year_from=y0, year_to=y1,
                    programme=(programme or "").strip() or None, min_weight=mw,
-                   collective=True if collective is None else bool(collective))
+                   collective=True if collective is None else bool(collective),
+                   generic=True if generic is None else bool(generic))
 
     @property
     def year_text(self) -> str:
@@ -78,7 +84,7 @@ class NetworkFilter:
         """The filter as URL query parameters (defaults left out)."""
         out = {"city": self.city or "", "year": self.year_text, "programme": self.programme or "",
                "min_weight": str(self.min_weight) if self.min_weight != 1 else "",
-               "collective": "" if self.collective else "0"}
+               "collective": "" if self.collective else "0", "generic": "" if self.generic else "0"}
         return {k: v for k, v in out.items() if v}
 
     def describe(self) -> str:
@@ -91,30 +97,46 @@ class NetworkFilter:
             parts.append(f"weight ≥ {self.min_weight}")
         if not self.collective:
             parts.append("without collective actors")
+        if not self.generic:
+            parts.append("without generic categories")
         return ", ".join(parts)
 
 
 @dataclass(frozen=True)
 class Resolved:
-    """A filter with city and programme turned into IRIs (``message`` says why nothing can match)."""
+    """A filter with city and programme turned into IRIs (``message`` says why nothing can match).
+
+    ``not_found``: the selection names a city, programme or year the store has no plan for (the web
+    answers 404 and the CLI exits 1), as against a selection that exists but has no co-led activity.
+    """
 
     flt: NetworkFilter
     city: str | None
     programme: str | None
     message: str | None = None
+    not_found: bool = False
 
 
 def resolve(source: NetworkSource, flt: NetworkFilter) -> Resolved:
-    """Turn names into IRIs; an unknown name selects nothing, with a message."""
+    """Turn names into IRIs; an unknown name, or a city or year without plans, selects nothing, with a message."""
     city = programme = None
     if flt.city:
         city = source.resolve_city(flt.city)
-        if city is None:
-            return Resolved(flt, None, None, f"no city named {flt.city!r} in the store")
+        if city is None or city not in {c.iri for c in source.cities()}:
+            have = ", ".join(c.label for c in source.cities()[:12])
+            return Resolved(flt, None, None, f"no plan of a city named {flt.city!r} in the store (cities: {have})",
+                            True)
     if flt.programme:
         programme = source.resolve_programme(flt.programme)
         if programme is None:
-            return Resolved(flt, city, None, f"no programme {flt.programme!r} in the scheme")
+            return Resolved(flt, city, None, f"no programme {flt.programme!r} in the scheme", True)
+    if flt.year_from is not None:
+        years = source.years()
+        hi = flt.year_to if flt.year_to is not None else 9999
+        if not any(flt.year_from <= y <= hi for y in years):
+            span = f"{years[0]}–{years[-1]}" if years else "none"
+            return Resolved(flt, city, programme, f"no plan of the year {flt.year_text} in the store (years: {span})",
+                            True)
     return Resolved(flt, city, programme)
 
 
@@ -141,6 +163,7 @@ def build_network(store: GraphStore, flt: NetworkFilter | None = None, *,
                    year_from=flt.year_from or "", year_to=flt.year_to or "")
     if res.message:
         net.graph["message"] = res.message
+        net.graph["not_found"] = res.not_found
         net.graph["activities"] = 0
         return net
     rows = source.lead_rows(city=res.city, year_from=flt.year_from, year_to=flt.year_to, programme=res.programme)
@@ -151,6 +174,8 @@ def build_network(store: GraphStore, flt: NetworkFilter | None = None, *,
     for activity, year, city, agency in rows:
         ent = entities.get(agency)
         if not flt.collective and ent is not None and ent.collective:
+            continue
+        if not flt.generic and ent is not None and is_generic(ent):
             continue
         leads[activity].append(agency)
         meta[activity] = (year, city)
@@ -232,6 +257,8 @@ def build_bipartite(store: GraphStore, flt: NetworkFilter | None = None, *,
     for agency, programme, n in rows:
         a = ents.get(agency) or Entity(agency, "Organization", None, None, None, None, False, None)
         if not flt.collective and a.collective:
+            continue
+        if not flt.generic and is_generic(a):
             continue
         p = ents.get(programme) or Entity(programme, "Programme", None, None, None, None, False, None)
         net.add_node(agency, **node_attributes(a, cities), bipartite=0)

@@ -30,21 +30,30 @@ class Diffusion:
     """The diffusion table of every programme, with the places and years that span the heat maps."""
 
     programmes: list[ProgrammeDiffusion]
-    places: list[Entity]  # every city or jurisdiction with a programme activity, by name
-    years: list[int]
+    places: list[Entity]  # every city or jurisdiction with a plan, by name (a blank row is then "zero")
+    years: list[int]  # every year with a plan
     max_cell: int
+    coverage: dict[tuple[str, int], int] = field(default_factory=dict)  # (place, year) -> plans held
+
+    def has_plan(self, place: str, year: int) -> bool:
+        """True when the store holds a plan of ``place`` in ``year``: a zero there means none, not unknown."""
+        return (place, year) in self.coverage
 
 
 def diffusion(store: GraphStore, *, source: NetworkSource | None = None) -> Diffusion:
-    """The diffusion table: first city and year per programme, activities per year and per city × year."""
+    """The diffusion table: first city and year per programme, activities per year and per city × year, and
+    which places and years the store holds plans of (so that "no plan" and "zero" read apart)."""
     source = source or open_source(store)
     rows = source.diffusion_rows()
     cells: dict[str, dict[tuple[str, int], int]] = defaultdict(dict)
     for programme, place, year, n in rows:
         cells[programme][(place, year)] = n
-    places = source.entities({r[1] for r in rows})
+    covered = source.coverage_rows()
+    coverage = {(w, y): plans for w, y, plans, _n in covered}
+    where = {r[1] for r in rows} | {w for w, _y in coverage}
+    places = source.entities(where)
     place_list = sorted((places.get(p) or Entity(p, "Jurisdiction", None, None, None, None, False, None)
-                         for p in {r[1] for r in rows}), key=lambda e: (e.label, e.iri))
+                         for p in where), key=lambda e: (e.label, e.iri))
     by_iri = {e.iri: e for e in place_list}
     schemes = {e.iri: e for e in source.programmes()}
     out = []
@@ -60,5 +69,5 @@ def diffusion(store: GraphStore, *, source: NetworkSource | None = None) -> Diff
                                       label_en=prog.label_en or "", first_year=first, first_places=first_places,
                                       per_year=dict(sorted(per_year.items())), cells=c, total=sum(c.values()),
                                       places=[e for e in place_list if any(p == e.iri for p, _y in c)]))
-    years = sorted({r[2] for r in rows})
-    return Diffusion(out, place_list, years, max((r[3] for r in rows), default=0))
+    years = sorted({r[2] for r in rows} | {y for _w, y in coverage})
+    return Diffusion(out, place_list, years, max((r[3] for r in rows), default=0), coverage)

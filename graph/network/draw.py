@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -36,6 +36,10 @@ class DrawnNode:
     href: str
     title: str
     label: str
+    weighted_degree: int = 0
+    label_x: float = 0.0  # where the label is written (SVG text x, y and text-anchor)
+    label_y: float = 0.0
+    anchor: str = "start"
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class Drawing:
     shown: int
     total: int
     colours: dict[int, str]  # community -> fill
+    label_threshold: int = 0  # every drawn node with a weighted degree above this is labelled
+    font: float = 11.0  # the labels' font size (px), as the stylesheet sets it
 
 
 def palette_for(communities: Iterable[int]) -> dict[int, str]:
@@ -143,7 +149,6 @@ def draw(net: nx.Graph, figures: list[NodeFigures], *, link: Callable[[str], str
     margin = 14 if small else 40
     max_wd = max((by_iri[n].weighted_degree for n in sub.nodes if n in by_iri), default=0) or 1
     max_w = max((w for _a, _b, w in sub.edges(data="weight")), default=1) or 1
-    top = {f.iri for f in figures[:labels]} if not small else set()
     # radii shrink with crowding: the largest node gets about half the room one node has
     room = math.sqrt((width - 2 * margin) * (height - 2 * margin) / max(1, sub.number_of_nodes()))
     r_max = max(4.0, min(8.0 if small else 17.0, 0.3 * room))
@@ -165,46 +170,106 @@ def draw(net: nx.Graph, figures: list[NodeFigures], *, link: Callable[[str], str
         wd = by_iri[iri].weighted_degree if iri in by_iri else 0
         return r_min + (r_max - r_min) * math.sqrt(wd / max_wd)
 
-    # labels go to the heaviest nodes first, each only where it overlaps no label already placed
-    labelled = place_labels([(iri, *xy(iri), radius(iri), _name(net, iri)) for iri in
-                             sorted(top & set(sub.nodes), key=lambda n: (-by_iri[n].weighted_degree, n))])
+    # labels go to the heaviest nodes first, each where it stays inside the canvas and overlaps no label
+    # placed before it (and, if it can, no node); the first node that finds no place sets the threshold
+    font = SMALL_FONT if small else FONT
+    ranked = sorted(sub.nodes, key=lambda n: (-(by_iri[n].weighted_degree if n in by_iri else 0), n))
+    wanted = ranked[: max(labels, 0)]
+    circles = [(*xy(n), radius(n)) for n in sub.nodes]
+    spots = place_labels([(iri, *xy(iri), radius(iri), _name(net, iri)) for iri in wanted],
+                         width=width, height=height, font=font, circles=circles)
+    failed = [n for n in wanted if n not in spots]
+    first_gap = failed[0] if failed else (ranked[len(wanted)] if len(ranked) > len(wanted) else None)
+    threshold = (by_iri[first_gap].weighted_degree if first_gap in by_iri else 0) if first_gap else 0
     nodes = []
     for iri in sorted(sub.nodes, key=lambda n: (by_iri[n].weighted_degree if n in by_iri else 0, n)):
         f = by_iri.get(iri)
         wd = f.weighted_degree if f else 0
         x, y = xy(iri)
         title = f"{_name(net, iri)}: {f.activities if f else 0} activities, weighted degree {wd}"
+        lx, ly, anchor = spots.get(iri, (0.0, 0.0, "start"))
         nodes.append(DrawnNode(iri, x, y, round(radius(iri), 1), colours.get(f.community if f else 0, OTHER),
-                               link(iri), title, _name(net, iri) if iri in labelled else ""))
-    drawing = Drawing(width, height, nodes, edges, sub.number_of_nodes(), net.number_of_nodes(), colours)
+                               link(iri), title, _name(net, iri) if iri in spots else "", wd, lx, ly, anchor))
+    drawing = Drawing(width, height, nodes, edges, sub.number_of_nodes(), net.number_of_nodes(), colours,
+                      threshold, font)
     return drawing, positions
 
 
-LABEL_HEIGHT = 13.0  # px: the SVG's label font size plus a little leading
-CJK_WIDTH, OTHER_WIDTH = 11.0, 6.0  # px per character at that size
+FONT, SMALL_FONT = 11.0, 9.0  # px: the labels' font size in the drawing and in the small multiples
+CJK_EM, OTHER_EM = 1.05, 0.62  # a character's advance, in ems (generous, so that boxes never undercount)
+# where a label may go around its node, in order of preference: (dx, dy) in node radii + gaps, anchor
+SPOTS = (("right", 0), ("left", 0), ("above", 0), ("below", 0), ("right", -1), ("right", 1), ("left", -1),
+         ("left", 1))
+
+Box = tuple[float, float, float, float]
 
 
-def label_box(x: float, y: float, r: float, text: str) -> tuple[float, float, float, float]:
-    """The box a label takes when written right of its node (as the SVG template writes it)."""
-    wide = sum(CJK_WIDTH if ord(ch) > 0x2E80 else OTHER_WIDTH for ch in text)
-    left = x + r + 2
-    return left, y - LABEL_HEIGHT + 4, left + wide, y + 4
+def text_width(text: str, font: float) -> float:
+    """The width of ``text`` at ``font`` px, estimated from its characters (CJK ones are square)."""
+    return sum((CJK_EM if ord(ch) > 0x2E80 else OTHER_EM) * font for ch in text)
 
 
-def place_labels(candidates: list[tuple[str, float, float, float, str]]) -> set[str]:
-    """The nodes whose labels can be written without overlapping a label placed before them.
+def label_box(x: float, y: float, r: float, text: str, *, font: float = FONT, spot: tuple[str, int] = ("right", 0),
+              reach: float = 1.0) -> tuple[Box, tuple[float, float, str]]:
+    """The box a label takes at ``spot`` around its node, and where its text goes (x, y, anchor).
 
-    >>> sorted(place_labels([("a", 0, 0, 2, "甲乙丙"), ("b", 5, 2, 2, "丁"), ("c", 0, 40, 2, "戊")]))
-    ['a', 'c']
+    ``reach`` pushes the label further from the node (1: just beside it).
     """
-    placed: list[tuple[float, float, float, float]] = []
-    chosen: set[str] = set()
+    side, shift = spot
+    w = text_width(text, font)
+    h = font + 3
+    gap = 2 + (reach - 1) * (r + font)
+    base = font * 0.35  # from the text's baseline down to the centre of its box
+    cy = y + shift * h
+    if side == "right":
+        left, anchor, tx = x + r + gap, "start", x + r + gap
+    elif side == "left":
+        left, anchor, tx = x - r - gap - w, "end", x - r - gap
+    else:
+        left, anchor, tx = x - w / 2, "middle", x
+        cy = y - r - gap - h / 2 if side == "above" else y + r + gap + h / 2
+    box = (left, cy - h / 2, left + w, cy + h / 2)
+    return box, (round(tx, 1), round(cy + base, 1), anchor)
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def place_labels(candidates: list[tuple[str, float, float, float, str]], *, width: float = 1e9,
+                 height: float = 1e9, font: float = FONT,
+                 circles: Sequence[tuple[float, float, float]] = ()) -> dict[str, tuple[float, float, str]]:
+    """Where each candidate's label is written (x, y, anchor): inside the canvas, overlapping no label placed
+    before it and, where some spot allows, no node; a candidate with no such spot gets no label.
+
+    >>> spots = place_labels([("a", 50, 50, 2, "甲乙丙"), ("b", 55, 50, 2, "丁"), ("c", 995, 40, 2, "戊己")],
+    ...                      width=1000, height=100)
+    >>> sorted(spots), spots["c"][2]
+    (['a', 'b', 'c'], 'end')
+    """
+    placed: list[Box] = []
+    discs = [(cx - r, cy - r, cx + r, cy + r) for cx, cy, r in circles]
+    chosen: dict[str, tuple[float, float, str]] = {}
     for iri, x, y, r, text in candidates:
-        box = label_box(x, y, r, text)
-        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
-            continue
-        placed.append(box)
-        chosen.add(iri)
+        own = (x - r, y - r, x + r, y + r)
+        fallback = None
+        for reach in (1.0, 2.0, 3.0):
+            for spot in SPOTS:
+                box, where = label_box(x, y, r, text, font=font, spot=spot, reach=reach)
+                if box[0] < 1 or box[1] < 1 or box[2] > width - 1 or box[3] > height - 1:
+                    continue
+                if any(_overlaps(box, b) for b in placed):
+                    continue
+                if not any(_overlaps(box, d) for d in discs if d != own):
+                    fallback = (box, where)
+                    break
+                fallback = fallback or (box, where)
+            else:
+                continue
+            break
+        if fallback is not None:
+            placed.append(fallback[0])
+            chosen[iri] = fallback[1]
     return chosen
 
 

@@ -15,6 +15,7 @@ from typing import IO, Any
 
 import networkx as nx
 
+from graph.network.draw import MAX_DRAWN, OTHER, drawn_subgraph, layout, palette_for
 from graph.network.figures import attach, compute
 from qgkg.errors import QueryError
 
@@ -63,6 +64,34 @@ def export_graph(net: nx.Graph, *, dynamic: bool = False, flat: bool = True) -> 
     return out
 
 
+VIZ_WIDTH, VIZ_HEIGHT, VIZ_MARGIN = 1200.0, 900.0, 40.0
+VIZ_MIN_SIZE, VIZ_MAX_SIZE = 3.0, 17.0
+
+
+def viz_attributes(net: nx.Graph) -> dict[str, dict[str, Any]]:
+    """GEXF ``viz`` of every node: the drawing's layout (``viz:position``, y up as Gephi has it), its node
+    size (``viz:size``, by weighted degree) and its community colour (``viz:color``)."""
+    if net.number_of_nodes() == 0:
+        return {}
+    _, figures = compute(net)
+    sub = drawn_subgraph(net, figures, max(MAX_DRAWN, len(figures)))
+    pos = layout(sub)
+    colours = palette_for(f.community for f in figures)
+    max_wd = max((f.weighted_degree for f in figures), default=0) or 1
+    out: dict[str, dict[str, Any]] = {}
+    for f in figures:
+        px, py = pos.get(f.iri, (0.5, 0.5))
+        hexa = colours.get(f.community, OTHER).lstrip("#")
+        r, g, b = (int(hexa[i : i + 2], 16) for i in (0, 2, 4))
+        out[f.iri] = {
+            "position": {"x": round(VIZ_MARGIN + px * (VIZ_WIDTH - 2 * VIZ_MARGIN), 2),
+                         "y": round(-(VIZ_MARGIN + py * (VIZ_HEIGHT - 2 * VIZ_MARGIN)), 2), "z": 0.0},
+            "size": round(VIZ_MIN_SIZE + (VIZ_MAX_SIZE - VIZ_MIN_SIZE) * (f.weighted_degree / max_wd) ** 0.5, 2),
+            "color": {"r": r, "g": g, "b": b, "a": 1.0},
+        }
+    return out
+
+
 def write_network(net: nx.Graph, out: IO[bytes], fmt: str, *, dynamic: bool = False, table: str = "edges") -> None:
     """Write ``net`` as gexf, graphml, csv or json to a binary stream.
 
@@ -71,7 +100,10 @@ def write_network(net: nx.Graph, out: IO[bytes], fmt: str, *, dynamic: bool = Fa
     """
     fmt = fmt.lower().lstrip(".")
     if fmt == "gexf":
-        nx.write_gexf(export_graph(net, dynamic=dynamic), out, version="1.2draft")
+        graph = export_graph(net, dynamic=dynamic)
+        for node, viz in viz_attributes(net).items():
+            graph.nodes[node]["viz"] = viz
+        nx.write_gexf(graph, out, version="1.2draft")
     elif fmt == "graphml":
         nx.write_graphml(export_graph(net), out)
     elif fmt == "json":

@@ -121,6 +121,13 @@ class NetworkSource:
                f"{where} GROUP BY l.agency, c2.programme ORDER BY l.agency, c2.programme")
         return [(r[0], r[1], r[2]) for r in self._rows(sql, params)]
 
+    def coverage_rows(self) -> list[tuple[str, int, int, int]]:
+        """(where, year, plans, activities) for every place and year the store holds a plan of (with activities);
+        ``where`` is the activity's city, else its jurisdiction, as in ``diffusion_rows``."""
+        sql = ("SELECT COALESCE(a.city, a.jurisdiction) AS w, a.year, COUNT(DISTINCT a.plan), COUNT(*)"
+               " FROM activity a WHERE a.year IS NOT NULL AND w IS NOT NULL GROUP BY w, a.year ORDER BY w, a.year")
+        return [(r[0], r[1], r[2], r[3]) for r in self._rows(sql)]
+
     def diffusion_rows(self) -> list[tuple[str, str, int, int]]:
         """(programme, where, year, activities): ``where`` is the activity's city, else its jurisdiction."""
         sql = ("SELECT c.programme, COALESCE(a.city, a.jurisdiction) AS w, a.year, COUNT(*) FROM concerns c"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from graph.pages.jsonld import compact_jsonld
 from graph.pages.models import (
     DCT,
     KINDS,
@@ -247,4 +248,6 @@ def describe(store: GraphStore, iri: str, fmt: Any) -> bytes | None:
     triples = list(store.query(query.text, params=check_params(query, {"iri": iri})).triples())
     if not triples:
         return None
+    if fmt.value == "jsonld":
+        return compact_jsonld(triples, store.base)
     return write_triples(triples, fmt, prefixes=fmt.value in ("ttl", "rdf"))

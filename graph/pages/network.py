@@ -56,6 +56,7 @@ class NetworkPage:
 
     filter: NetworkFilter
     message: str | None  # why the selection is empty, when it is
+    not_found: bool  # the selection names a city, year or programme without plans (the page is a 404)
     figures: NetworkFigures  # the whole selection
     nodes: list[NodeFigures]  # every node, by weighted degree
     edges: list[EdgeRow]  # the heaviest MAX_EDGE_ROWS pairs
@@ -87,13 +88,14 @@ def network_page(store: GraphStore, flt: NetworkFilter, *, link: Callable[[str],
                           activities=int(sub.nodes[n]["activities"])) for n in sub.nodes]
         yearly.sort(key=lambda f: (-f.weighted_degree, f.label, f.iri))
         small, _ = draw(sub, yearly, link=link, width=300, height=220, positions=positions,
-                        colours=drawing.colours)
+                        colours=drawing.colours, labels=8)
         panels.append(YearPanel(year, network_figures(sub), small))
     edges = sorted(net.edges(data=True), key=lambda e: (-e[2]["weight"], e[0], e[1]))
     edge_rows = [EdgeRow(a, net.nodes[a]["label"], b, net.nodes[b]["label"], d["weight"], d.get("years", []))
                  for a, b, d in edges[:MAX_EDGE_ROWS]]
     return NetworkPage(
-        filter=flt, message=net.graph.get("message"), figures=figures, nodes=nodes, edges=edge_rows,
+        filter=flt, message=net.graph.get("message"), not_found=bool(net.graph.get("not_found")),
+        figures=figures, nodes=nodes, edges=edge_rows,
         edge_total=net.number_of_edges(), drawing=drawing, years=panels,
         bipartite=bipartite_table(store, flt, source=source), cities=source.cities(), all_years=source.years(),
         programmes=source.programmes(), seconds=round(time.perf_counter() - started, 3))

@@ -53,8 +53,8 @@ class CannedQuery:
         raise QueryError(f"query {self.name!r} has no parameter {name!r}")
 
 
-def parse_query_file(name: str, text: str) -> CannedQuery:
-    """Read the header of a query file.
+def parse_query_file(name: str, text: str, *, require_header: bool = True) -> CannedQuery:
+    """Read the header of a query file (without ``require_header``, a file with no header is titled by its name).
 
     >>> q = parse_query_file("x", "# title: T\\n# description: D\\n# param: a iri optional An IRI\\nSELECT * {}")
     >>> (q.title, q.params[0].kind, q.params[0].optional)
@@ -80,6 +80,9 @@ def parse_query_file(name: str, text: str) -> CannedQuery:
             params.append(Param(parts[0], parts[1], optional, rest))
         else:
             fields[key] = value
+    if not require_header:
+        fields.setdefault("title", name)
+        fields.setdefault("description", "")
     if "title" not in fields or "description" not in fields:
         raise QueryError(f"{name}.rq: header needs '# title:' and '# description:' lines")
     return CannedQuery(name, fields["title"], fields["description"], tuple(params), text)

@@ -18,11 +18,13 @@ import multiprocessing
 import queue
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from graph.query.errors import syntax_error
 from graph.query.guard import DEFAULT_MEMORY, confine_worker, memory_limit
+from graph.query.prefixes import PROLOGUE_LINES, predeclared, with_prologue
 from graph.query.results import MEDIA_TYPES, write_boolean, write_solutions
 from graph.store import Dataset, EmbeddedStore, GraphStore, Value, check_query_allowed
 from graph.store.formats import RdfFormat, ResultFormat
@@ -199,6 +201,8 @@ class QueryService:
         be abandoned, and the HTTP timeout of the remote store (``Settings.query_timeout``) is the limit.
         """
         check_query_allowed(job.sparql)
+        text = job.sparql  # the user's text; it runs with the predeclared prefixes and base before it
+        job = replace(job, sparql=with_prologue(text, job.base))
         if remote is not None:
             try:
                 return run_job(remote, job)
@@ -228,7 +232,7 @@ class QueryService:
             outcome: QueryOutcome = payload
             return outcome
         if status == "syntax":
-            raise QueryError(f"SPARQL syntax error: {payload}")
+            raise syntax_error(payload, text, line_offset=PROLOGUE_LINES, known_prefixes=predeclared(job.base))
         raise QueryError(f"the query failed: {payload}")
 
     def close(self) -> None:

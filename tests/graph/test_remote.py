@@ -101,6 +101,7 @@ def _params_for(embedded: EmbeddedStore, name: str) -> list[dict[str, str]]:
         "year": "SELECT ?v WHERE { ?y <http://www.w3.org/2006/time#year> ?x BIND(STR(?x) AS ?v) } ORDER BY ?v LIMIT 1",
         "year-iri": "SELECT ?v WHERE { ?v <http://www.w3.org/2006/time#year> ?x } ORDER BY ?v LIMIT 1",
         "activity": "SELECT ?v WHERE { ?v a <https://w3id.org/qgkg/ontology#Activity> } ORDER BY ?v LIMIT 1",
+        "class": "SELECT ?v WHERE { ?c a ?v FILTER(?v = <https://w3id.org/qgkg/ontology#City>) } LIMIT 1",
     }
     sets: list[dict[str, str]] = []
     if all(p.optional for p in query.params):

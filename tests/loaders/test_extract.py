@@ -14,11 +14,11 @@ from loaders.extract import (
     find_year,
     issuer_in_prose,
     item_mentions,
-    programmes_in,
     report_mentions,
     role_mentions,
     split_agency_list,
 )
+from loaders.programmes import programmes_in
 
 
 @pytest.mark.parametrize(
@@ -145,3 +145,17 @@ def test_subject_mentions_of_an_enumerated_item() -> None:
     text = "一是开展企业首席质量官交流活动。市市场监管局、市商务委开展企业首席质量官交流活动。"
     assert [m.surface for m in subject_mentions(text)] == ["市市场监管局", "市商务委"]
     assert subject_mentions("一是召开全市质量大会。表彰年度获奖组织。") == []
+
+
+@pytest.mark.parametrize(
+    "text,year",
+    [
+        ("今年9月是全国第45个“质量月”。", 2022),
+        ("今年是开展全国“质量月”活动的第41年。", 2018),
+        ("活动以“推动质量变革创新 促进质量强国建设”为主题。", 2022),
+        ("发布时间：2020-09-08\n县局开展质量宣传。", 2020),
+    ],
+    ids=["nth-month", "nth-year", "national-theme", "page-date"],
+)
+def test_find_year_without_a_year_in_the_title(text: str, year: int) -> None:
+    assert find_year("", text, None) == year

@@ -105,3 +105,33 @@ def _words(text: str) -> list[str]:
 def test_the_layouts_are_ordered_specific_first() -> None:
     names = [s.name for s in LAYOUTS]
     assert names[0] == "district_report" and names[-1] == "prose"
+
+
+@pytest.mark.parametrize(
+    "text,title,leads",
+    [
+        ("县市场监管局开展“质量月”计量惠民活动\n为规范计量行为，县市场监管局检定人员走进农贸市场，为经营户检定电子秤。\n",
+         "开展“质量月”计量惠民活动", ["县市场监管局"]),
+        ("为深入贯彻质量强国建设纲要，进一步增强质量意识，9月12日，城西区市场监管局联合区教育局在区实验小学开展"
+         "质量知识进校园活动。\n", "开展质量知识进校园活动", ["城西区市场监管局", "区教育局"]),
+    ],
+    ids=["event-only-in-the-headline", "date-after-a-purpose-clause"],
+)
+def test_news_events_are_found_where_stories_tell_them(text: str, title: str, leads: list[str]) -> None:
+    choice = choose(text)
+    acts = [s for s in choice.segments if s.kind == "activity"]
+    assert [s.title for s in acts] == [title]
+    assert [m.surface for m in choice.mentions(acts[0]) if m.role == "lead"] == leads
+
+
+def test_inline_enumeration_of_actions_but_not_of_features() -> None:
+    text = ("县市场监管局扎实开展“质量月”活动\n今年县市场监管局重点开展了以下活动：一是举办启动仪式；"
+            "二是开展质量开放日活动；三是组织QC小组成果发表。\n今年的活动有三个特点：一是更加注重实效；二是更加注重群众参与；三是更加注重宣传。\n")
+    choice = choose(text)
+    assert choice.name == "enumeration"
+    assert [s.marker for s in choice.segments if s.kind == "activity"] == ["一是", "二是", "三是"]
+
+
+def test_a_notice_headline_is_no_event() -> None:
+    text = "关于开展2023年“质量月”活动的通知\n各区市场监管局：\n现将有关事项通知如下，请认真落实。\n"
+    assert not [s for s in choose(text).segments if s.kind == "activity"]

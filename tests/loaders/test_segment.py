@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from loaders.segment import (
-    LAYOUTS,
-    is_open,
-    item_number,
-    segment,
+from loaders.layouts import LAYOUTS, segment
+from loaders.numbered import (
     segment_chinese_sections,
     segment_department_colon,
     segment_district_report,
     segment_enumeration,
     segment_numbered,
 )
+from loaders.segment import is_open, item_number
 
 SHANGHAI_2018 = """质量提升 助力卓越的全球城市建设
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loaders.segment import segment_department_colon
+from loaders.numbered import segment_department_colon
 from loaders.splice import cut, detect_splices, keep_only
 
 HOST = """3. 推动一批重点领域质量提升，围绕消费品、城市精细化管理、人居质量等重点领

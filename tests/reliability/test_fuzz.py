@@ -13,13 +13,13 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from loaders.decode import decode_html, read_plan_file
+from loaders.layouts import LAYOUTS, segment
 from loaders.repair import repair
 from loaders.script import to_simplified, to_traditional
-from loaders.segment import LAYOUTS, segment
 from qgkg.errors import DecodeError, QgkgError
 
 CJK = "质量月活动安排市场监督管理局开展强国建设品牌标准计量认证检验检测企业服务宣传培训区县政府年工作组织"
@@ -60,6 +60,7 @@ def test_read_plan_file_reads_any_utf8_text_or_refuses_it_as_empty(text: str) ->
 
 @FAST
 @given(CLEAN_CJK, st.sampled_from(["gb18030", "utf-16", "utf-16-le", "utf-8"]))
+@example(text="““““\n“““、", codec="utf-16-le")  # once read as UTF-8 control characters
 def test_read_plan_file_never_returns_a_wrong_reading(text: str, codec: str) -> None:
     try:
         decoded = _read(text.encode(codec))

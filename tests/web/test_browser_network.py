@@ -85,3 +85,62 @@ def test_network_of_500_nodes_renders_readably(
     assert any("上海市第1" in label for label in labels)
     _shot(browser, "network-500-nodes")
     assert (OUT / "network-500-nodes.png").stat().st_size > 10_000
+
+
+LABEL_CHECK = """
+const svg = arguments[0];
+const frame = svg.getBoundingClientRect();
+const threshold = Number(svg.dataset.labelThreshold);
+const boxes = [], missing = [], outside = [];
+svg.querySelectorAll("a[data-wd]").forEach(function (a) {
+  const text = a.querySelector("text");
+  if (!text) { if (Number(a.dataset.wd) > threshold) { missing.push(a.getAttribute("href")); } return; }
+  const r = text.getBoundingClientRect();
+  if (r.width === 0 || r.left < frame.left - 0.5 || r.right > frame.right + 0.5 || r.top < frame.top - 0.5
+      || r.bottom > frame.bottom + 0.5) { outside.push(text.textContent); }
+  boxes.push([text.textContent, r.left, r.top, r.right, r.bottom]);
+});
+const overlaps = [];
+for (let i = 0; i < boxes.length; i++) {
+  for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i], b = boxes[j];
+    if (a[1] < b[3] - 0.5 && b[1] < a[3] - 0.5 && a[2] < b[4] - 0.5 && b[2] < a[4] - 0.5) {
+      overlaps.push(a[0] + " / " + b[0]);
+    }
+  }
+}
+return {threshold: threshold, labels: boxes.length, missing: missing, outside: outside, overlaps: overlaps};
+"""
+
+
+def check_labels(driver, svg) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    """Every node above the drawing's threshold has a label, inside the canvas, and no two labels overlap."""
+    result = driver.execute_script(LABEL_CHECK, svg)
+    assert result["missing"] == [] and result["outside"] == [] and result["overlaps"] == [], result
+    return result  # type: ignore[no-any-return]
+
+
+def test_network_labels_of_500_nodes_are_inside_and_apart(
+    browser, start_server: Callable[..., LiveServer], tmp_path: Path  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:
+    synthetic_store(tmp_path / "store")
+    server = start_server(tmp_path / "store")
+    browser.get(server.url.rstrip("/") + "/network?city=上海市&year=2021")
+    result = check_labels(browser, browser.find_element("css selector", "svg.network-drawing"))
+    assert result["labels"] >= 10
+    _shot(browser, "network-500-labels")
+
+
+def test_network_labels_of_shanghai_2021_every_node_named(
+    browser, live_server: LiveServer  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:
+    browser.get(live_server.url.rstrip("/") + "/network?city=上海市&year=2021&generic=1")
+    svg = browser.find_element("css selector", "svg.network-drawing")
+    result = check_labels(browser, svg)
+    assert result["labels"] == 19 and result["threshold"] == 0
+    assert "上海市相关企业集团" in svg.text
+    _shot(browser, "network-shanghai-2021")
+    # the small multiples of the whole corpus are labelled too
+    browser.get(live_server.url.rstrip("/") + "/network")
+    panels = browser.find_elements("css selector", ".year-panel svg")
+    assert panels and all(check_labels(browser, p)["labels"] > 0 for p in panels)

@@ -30,7 +30,7 @@ def test_network_page_draws_every_node_linked_to_its_agency_page(client: FlaskCl
     html = r.get_data(as_text=True)
     svg = html[html.index("<svg"): html.index("</svg>")]
     assert svg.count("<circle") == 7
-    assert '<a href="/id/agency/shanghai/market-regulation">' in svg
+    assert '<a href="/id/agency/shanghai/market-regulation" data-wd="10">' in svg
     assert "<title>上海市市场监督管理局: 9 activities, weighted degree 10</title>" in svg
     assert 'src="/static/network.js"' in html and "<script>" not in html  # no inline script (CSP)
 
@@ -46,12 +46,12 @@ def test_network_page_table_has_the_drawing_numbers(client: FlaskClient) -> None
 
 
 @pytest.mark.parametrize("query", ["year=1999", "city=北京", "programme=no_such"], ids=["year", "city", "programme"])
-def test_network_page_empty_selection_shows_a_message(client: FlaskClient, query: str) -> None:
+def test_network_page_unknown_selection_is_404_with_a_message(client: FlaskClient, query: str) -> None:
     r = client.get(f"/network?{query}")
-    assert r.status_code == 200
+    assert r.status_code == 404  # a city, year or programme without plans (issue 13)
     assert 'class="message"' in r.get_data(as_text=True)
-    empty = client.get(f"/network.json?{query}")
-    assert empty.status_code == 200 and json.loads(empty.data)["nodes"] == []
+    empty = client.get(f"/network.json?{query}", headers={"Accept": "application/json"})
+    assert empty.status_code == 404 and "no " in json.loads(empty.data)["message"]
 
 
 def test_network_page_bad_year_is_a_bad_request(client: FlaskClient) -> None:

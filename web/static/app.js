@@ -11,6 +11,13 @@ document.addEventListener("DOMContentLoaded", function () {
     box.addEventListener("input", function () {
       var name = form.querySelector("input[name=name]");
       if (name) { name.disabled = box.value.trim() !== box.defaultValue.trim(); }
+      // the query being written stays in the URL: reload, back and a copied link keep it
+      if (window.history && window.URLSearchParams) {
+        var params = new URLSearchParams(window.location.search);
+        params.set("query", box.value);
+        if (name && name.disabled) { params.delete("name"); }
+        window.history.replaceState(null, "", window.location.pathname + "?" + params.toString());
+      }
     });
   }
 });
