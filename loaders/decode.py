@@ -37,6 +37,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup, CData, NavigableString, Tag
 from charset_normalizer import from_bytes
 
+from loaders.limits import check_pdf_streams, check_text
 from loaders.script import to_simplified
 from qgkg.errors import DecodeError
 
@@ -125,6 +126,7 @@ def finish(decoded: Decoded, path: Path) -> Decoded:
         raise DecodeError(f"{path}: empty file (no text after decoding)")
     if len(text) > MAX_TEXT_CHARS:
         raise DecodeError(f"{path}: text too large for one plan ({len(text)} characters, limit {MAX_TEXT_CHARS})")
+    check_text(text, path)
     note = decoded.note + (f"; {removed} control characters removed" if removed else "")
     return Decoded(text=text, encoding=decoded.encoding, note=note)
 
@@ -498,6 +500,7 @@ def decode_pdf(data: bytes, path: Path) -> Decoded:
     """The text layer of a PDF (pdfminer.six); a PDF without one is refused."""
     if not data.lstrip()[:5] == b"%PDF-":
         raise DecodeError(f"{path}: not a PDF (no %PDF- header)")
+    check_pdf_streams(data, path)
     from pdfminer.high_level import extract_text
     from pdfminer.pdfparser import PDFSyntaxError
 

@@ -22,10 +22,10 @@ NUMERALS = "一二三四五六七八九十"
 # A marker may follow a few characters of GBK-offset damage ("?�2.开展…"): the "?" and up to three
 # garbage characters before it are tolerated (a guess from the bench generator's damage).
 _DAMAGE = r"(?:[?？][^0-9０-９\n]{0,3}?)?"
-# Up to four digits (plans of thousands of items exist in merged reports); a "." followed by a digit
-# is a decimal or a date (2022.9.1), not a marker.
+# Any number of digits, so that item 10,000 never merges into item 9,999 (loaders.limits caps the
+# items of a file); a "." followed by a digit is a decimal or a date (2022.9.1), not a marker.
 _ITEM = re.compile(
-    r"^" + _DAMAGE + r"([0-9０-９]{1,4})\s*(?:[、．]|\.(?![0-9０-９]))\s*|^[（(]([0-9０-９]{1,4})[）)]\s*"
+    r"^" + _DAMAGE + r"([0-9０-９]+)\s*(?:[、．]|\.(?![0-9０-９]))\s*|^[（(]([0-9０-９]+)[）)]\s*"
 )
 _SUB = re.compile(r"^[（(]([一二三四五六七八九十]{1,3})[）)]\s*")
 # A (一) marker damaged by GBK offset mojibake: a replacement character within its first three

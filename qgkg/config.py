@@ -27,6 +27,8 @@ class Settings:
     base: str = DEFAULT_BASE
     query_timeout: float = 30.0
     result_limit: int = 10_000
+    connection_limit: int = 1000  # open connections waitress keeps (QGKG_CONNECTION_LIMIT)
+    channel_timeout: int = 30  # seconds a connection may stay silent mid-request or idle (QGKG_CHANNEL_TIMEOUT)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -40,6 +42,9 @@ class Settings:
             env["base"] = os.environ["QGKG_BASE"]
         if os.environ.get("QGKG_QUERY_TIMEOUT"):
             env["query_timeout"] = float(os.environ["QGKG_QUERY_TIMEOUT"])
+        for name in ("connection_limit", "channel_timeout"):
+            if os.environ.get(f"QGKG_{name.upper()}"):
+                env[name] = int(os.environ[f"QGKG_{name.upper()}"])
         env.update({k: v for k, v in overrides.items() if v is not None})
         if "store" in env:
             env["store"] = Path(str(env["store"]))

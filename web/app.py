@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +22,8 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, newline and return are text
 
 _SETTINGS_KEYS = {
     "STORE": "store",
@@ -78,7 +81,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _limits() -> None:
-    """Refuse over-long query strings (414) and bodies (413) before any view reads them."""
+    """Refuse over-long query strings (414) and bodies (413), and control characters in the path or any
+    parameter (400), before any view reads them."""
     from flask import current_app
 
     if len(request.query_string) > current_app.config["MAX_QUERY_STRING"]:
@@ -86,6 +90,15 @@ def _limits() -> None:
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     if request.content_length is not None and limit is not None and request.content_length > limit:
         abort(413)
+    fields = [request.path, *request.args.keys(), *request.args.values()]
+    if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        fields += [*request.form.keys(), *request.form.values()]
+    elif request.method == "POST" and request.mimetype == "application/sparql-query":
+        fields.append(request.get_data(as_text=True))
+    for text in fields:
+        bad = _CONTROL.search(text)
+        if bad:
+            abort(400, description=f"control character U+{ord(bad.group()):04X} in the request; remove it")
 
 
 def _security_headers(response: Response) -> Response:

@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from graph.query.service import QueryTimeoutError, ServiceBusyError
+from graph.query.service import QueryTimeoutError, ServiceBusyError, WorkerDiedError
 from qgkg.errors import QgkgError, QueryError, StoreError
 
 log = logging.getLogger("qgkg.web")
@@ -47,7 +47,7 @@ def error_response(status: int, title: str, message: str) -> Response:
 
 def status_of(exc: QgkgError) -> int:
     """The HTTP status of a qgkg error: bad input is 400, a stopped or refused query 503, I/O 500."""
-    if isinstance(exc, (QueryTimeoutError, ServiceBusyError)):
+    if isinstance(exc, (QueryTimeoutError, ServiceBusyError, WorkerDiedError)):
         return 503
     if isinstance(exc, QueryError):
         return 400

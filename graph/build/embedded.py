@@ -80,7 +80,9 @@ def build(
     """
     run = _Run(Path(root), base, validate)
     report = BuildReport()
-    with BuildLock(run.root):
+    with BuildLock(run.root) as lock:
+        if lock.taken_over:
+            report.warnings.append(lock.taken_over)
         sdir = StoreDir(run.root)
         _start(run, sdir, paths, clean, report)
         if on_files:
@@ -105,7 +107,7 @@ def _start(run: _Run, sdir: StoreDir, paths: list[Path], clean: bool, report: Bu
     from graph.validate.shacl import shapes_digest  # local: the module loads pyshacl
     from loaders.version import extractor_version
 
-    files = find_plan_files(paths)
+    files = find_plan_files(paths, skipped=report.errors)
     report.files_seen = len(files)
     run.previous = None if clean else sdir.current()
     run.old = Manifest() if run.previous is None else Version(run.previous).manifest()
@@ -128,9 +130,9 @@ def _extract(run: _Run, jobs: int, progress: Callable[[FileResult], None] | None
         if r.error is not None and r.sha256:
             run.failed[Path(r.path).name] = Failure(r.error, r.sha256, run.extractor, r.stat)
     old_failed = run.old.failed
-    report.errors = [r.error for r in results if r.error] + [
+    report.errors += [r.error for r in results if r.error] + [
         m.error for name, m in sorted(run.failed.items()) if name in old_failed and m is old_failed[name]]
-    report.warnings = [w for r in run.good for w in r.warnings]
+    report.warnings += [w for r in run.good for w in r.warnings]
     report.files_extracted = len(run.good)
 
 

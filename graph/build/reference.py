@@ -10,6 +10,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from graph.build.children import worker_pool
 from graph.build.static import static_triples
 from graph.build.workers import FileResult
 from graph.store import reference_graph_iri
@@ -30,7 +31,7 @@ class _ReferenceCheck:
         if not scope:
             return
         if len(scope) > self.BACKGROUND:
-            self.pool = ProcessPoolExecutor(max_workers=1)
+            self.pool = worker_pool(1)
             self.future = self.pool.submit(_validate_reference_text, text, base)
         else:
             self.rows = _validate_reference_text(text, base)

@@ -94,7 +94,9 @@ def build_remote(
     writer = RemoteWriter(store.endpoints)
     local = Version(Path(settings.store) / "remote" / _endpoint_key(store.endpoints.query))
     report = BuildReport(version=store.endpoints.query)
-    with BuildLock(local.path):
+    with BuildLock(local.path) as lock:
+        if lock.taken_over:
+            report.warnings.append(lock.taken_over)
         state, on_server = _state(local, store, writer, settings.base, clean)
         good, shapes = _extract(targets, state, on_server, settings.base, jobs, progress, on_files, validate, report)
         contrib = ox.Store(str(local.contrib))
@@ -144,7 +146,7 @@ def _extract(targets: list[Any], state: Manifest, on_server: dict[str, Source], 
     """Scan and extract as the embedded build does; the files extracted and the shapes digest used."""
     from graph.validate.shacl import shapes_digest  # local: the module loads pyshacl
 
-    files = find_plan_files([Path(t) for t in targets])
+    files = find_plan_files([Path(t) for t in targets], skipped=report.errors)
     report.files_seen = len(files)
     held = {name: s for name, s in state.sources.items()
             if name in on_server and on_server[name].sha256 == s.sha256}  # the server still has them
@@ -158,8 +160,8 @@ def _extract(targets: list[Any], state: Manifest, on_server: dict[str, Source], 
     results = extract_all(todo.todo, base, jobs or os.cpu_count() or 1, progress or (lambda r: None),
                           validate=validate)
     good = [r for r in results if r.error is None]
-    report.errors = [r.error for r in results if r.error]
-    report.warnings = [w for r in good for w in r.warnings]
+    report.errors += [r.error for r in results if r.error]
+    report.warnings += [w for r in good for w in r.warnings]
     report.files_extracted = len(good)
     return good, shapes
 

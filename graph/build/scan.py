@@ -10,6 +10,7 @@ is reported again without a retry.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import time
@@ -24,20 +25,51 @@ SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".docx", ".pdf")
 RACY_NS = 2_000_000_000  # a file changed this close to its hashing may change again unseen by its mtime
 
 
-def find_plan_files(paths: Iterable[Path]) -> list[Path]:
-    """Plan files under the given files and folders, sorted; a missing path is an error."""
+def find_plan_files(paths: Iterable[Path], *, skipped: list[str] | None = None) -> list[Path]:
+    """Plan files under the given files and folders, sorted; a missing path is an error.
+
+    A bad entry inside a folder (a symlink loop, a dangling or unreadable entry, a name that is
+    not UTF-8) does not stop the others: it is skipped with one line in ``skipped`` naming it
+    (escaped, see ``shown``). Without ``skipped``, the first bad entry is an error.
+    """
+    problems: list[str] = [] if skipped is None else skipped
     found: dict[Path, Path] = {}  # resolved path -> path as found
     for path in paths:
         if not path.exists():
-            raise QgkgError(f"{path}: no such file or folder")
+            raise QgkgError(f"{shown(path)}: no such file or folder")
         if path.is_dir():
             root = path.resolve()
-            for p in _walk(path):
+            for p in _walk(path, problems):
                 link = p.is_symlink()
-                _keep(found, (root / p.relative_to(path)).resolve() if link else root / p.relative_to(path), p, link)
+                try:
+                    real = (root / p.relative_to(path)).resolve(strict=True) if link else root / p.relative_to(path)
+                except (OSError, RuntimeError) as exc:
+                    problems.append(f"{shown(p)}: skipped ({_reason(exc)})")
+                    continue
+                _keep(found, real, p, link)
         else:
             _keep(found, path.resolve(), path, path.is_symlink())
+        if problems and skipped is None:
+            raise QgkgError(problems[0])
     return sorted(found.values(), key=lambda p: (p.name, str(p)))
+
+
+def shown(path: Path | str) -> str:
+    """A path as one printable line: bytes that are not UTF-8 and control characters escaped.
+
+    >>> shown(Path("plans") / b"\\xb0\\xa1.txt".decode("utf-8", "surrogateescape"))
+    'plans/\\\\xb0\\\\xa1.txt'
+    """
+    text = os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:
+        return "a symbolic link loop"
+    if isinstance(exc, FileNotFoundError):
+        return "a dangling symbolic link"
+    return getattr(exc, "strerror", None) or type(exc).__name__
 
 
 def _keep(found: dict[Path, Path], real: Path, path: Path, link: bool) -> None:
@@ -46,18 +78,42 @@ def _keep(found: dict[Path, Path], real: Path, path: Path, link: bool) -> None:
         found[real] = path
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+def _walk(folder: Path, problems: list[str]) -> Iterator[Path]:
     """Plan files under ``folder`` by one ``scandir`` per folder (no ``stat`` per file where the
-    folder entry says what it is); links to folders are not followed (no cycles)."""
+    folder entry says what it is); links to folders are not followed (no cycles). Entries that
+    cannot be read or named are listed in ``problems`` and skipped."""
     stack = [folder]
     while stack:
         here = stack.pop()
-        with os.scandir(here) as entries:
-            for entry in entries:
+        try:
+            entries = list(os.scandir(here))
+        except OSError as exc:
+            problems.append(f"{shown(here)}: skipped ({_reason(exc)})")
+            continue
+        for entry in entries:
+            if not _is_utf8(entry.name):
+                problems.append(f"{shown(entry.path)}: skipped (the file name is not UTF-8)")
+                continue
+            try:
                 if entry.is_dir(follow_symlinks=False):
                     stack.append(Path(entry.path))
-                elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in SUPPORTED_SUFFIXES:
+                    continue
+                if os.path.splitext(entry.name)[1].lower() not in SUPPORTED_SUFFIXES:
+                    continue
+                if entry.is_symlink():
+                    os.stat(entry.path)  # raises on a loop or a dangling link
+                if entry.is_file():
                     yield Path(entry.path)
+            except OSError as exc:
+                problems.append(f"{shown(entry.path)}: skipped ({_reason(exc)})")
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def sha256_file(path: Path) -> str:

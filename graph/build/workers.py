@@ -9,11 +9,11 @@ both extract through ``extract_all``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from graph.build.children import worker_pool
 from graph.build.scan import sha256_file, stat_entry
 from graph.store.manifest import Stat
 from qgkg.errors import QgkgError
@@ -119,7 +119,7 @@ def extract_all(paths: list[Path], base: str, jobs: int, progress: Callable[[Fil
                 progress(r)
                 results.append(r)
         return results
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with worker_pool(jobs) as pool:
         n = len(batches)
         for batch in pool.map(extract_batch, batches, [base] * n, [validate] * n):
             for r in batch:

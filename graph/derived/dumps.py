@@ -56,10 +56,13 @@ LOCK = "dumps.lock"
 INDEX_FORMAT = 2
 
 
+_MEMO: dict[tuple[str, str], str] = {}  # digests that could not be cached on disk (a read-only store)
+
+
 def file_sha256(version: Path, name: str) -> str:
     """The sha256 of a whole dump file, computed once (reading every byte) and cached beside the index."""
     folder = Version(version).dumps
-    known = cached_sha256(folder, name)
+    known = cached_sha256(folder, name) or _MEMO.get((str(version), name))
     if known:
         return known
     h = hashlib.sha256()
@@ -72,8 +75,11 @@ def file_sha256(version: Path, name: str) -> str:
             h.update(block)
     digest = h.hexdigest()
     tmp = folder / f".{name}.sha256.{os.getpid()}"
-    tmp.write_text(f"{digest}  {name}\n", encoding="ascii")
-    os.replace(tmp, folder / f"{name}.sha256")
+    try:
+        tmp.write_text(f"{digest}  {name}\n", encoding="ascii")
+        os.replace(tmp, folder / f"{name}.sha256")
+    except OSError:  # a read-only store: the digest is still right, only not cached on disk
+        _MEMO[(str(version), name)] = digest
     return digest
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.query.errors import syntax_error
+from graph.query.guard import DEFAULT_MEMORY, confine_worker, memory_limit
 from graph.query.prefixes import PROLOGUE_LINES, predeclared, with_prologue
 from graph.query.results import MEDIA_TYPES, write_boolean, write_solutions
 from graph.store import Dataset, EmbeddedStore, GraphStore, Value, check_query_allowed
@@ -39,6 +40,10 @@ class QueryTimeoutError(QueryError):
 
 class ServiceBusyError(QueryError):
     """Every worker stayed busy for longer than the time limit."""
+
+
+class WorkerDiedError(QueryError):
+    """The worker running a query died (most often at its memory cap); it was replaced."""
 
 
 @dataclass(frozen=True)
@@ -113,8 +118,9 @@ def _first(items: Any, limit: int) -> tuple[list[Any], bool]:
     return kept, False
 
 
-def _worker_main(conn: Any) -> None:
-    """The loop of a worker process: open the store read-only, answer jobs until the pipe closes."""
+def _worker_main(conn: Any, memory: int = DEFAULT_MEMORY) -> None:
+    """The loop of a worker process: confined (``graph.query.guard``), open the store read-only, answer jobs."""
+    confine_worker(memory)
     store: EmbeddedStore | None = None
     while True:
         try:
@@ -136,10 +142,11 @@ def _worker_main(conn: Any) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: Any, memory: int = DEFAULT_MEMORY) -> None:
         parent, child = ctx.Pipe()
         self.conn = parent
-        self.process = ctx.Process(target=_worker_main, args=(child,), daemon=True, name="qgkg-sparql-worker")
+        self.process = ctx.Process(target=_worker_main, args=(child, memory), daemon=True,
+                                   name="qgkg-sparql-worker")
         self.process.start()
         child.close()
 
@@ -152,9 +159,10 @@ class _Worker:
 class QueryService:
     """A small pool of query worker processes with a time limit per query."""
 
-    def __init__(self, *, workers: int = 2, timeout: float = 30.0) -> None:
+    def __init__(self, *, workers: int = 2, timeout: float = 30.0, memory: int | None = None) -> None:
         self.size = max(1, workers)
         self.timeout = timeout
+        self.memory = memory_limit() if memory is None else memory  # address-space cap of a worker, bytes
         self._ctx = multiprocessing.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
@@ -170,7 +178,7 @@ class QueryService:
             if self._alive < self.size:
                 self._alive += 1
                 try:
-                    return _Worker(self._ctx)
+                    return _Worker(self._ctx, self.memory)
                 except BaseException:
                     self._alive -= 1
                     raise
@@ -212,9 +220,13 @@ class QueryService:
             status, payload = worker.conn.recv()
         except QgkgError:
             raise
-        except (EOFError, OSError, BrokenPipeError) as exc:
+        except (EOFError, OSError, BrokenPipeError):
             self._discard(worker)
-            raise QueryError(f"the query worker failed ({exc!r}); try again") from None
+            self.killed += 1
+            raise WorkerDiedError(
+                f"the query worker died ({_exit_reason(worker.process.exitcode)}; its memory cap is "
+                f"{self.memory / 1024**3:g} GiB) and was replaced; simplify the query or add a LIMIT"
+            ) from None
         self._idle.put(worker)
         if status == "ok":
             outcome: QueryOutcome = payload
@@ -231,3 +243,17 @@ class QueryService:
             except queue.Empty:
                 return
             self._discard(worker)
+
+
+def _exit_reason(code: int | None) -> str:
+    """How a worker process ended, in words."""
+    import signal
+
+    if code is None:
+        return "no exit status"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit status {code}"

@@ -46,7 +46,7 @@ class GraphStore(ABC):
 
     def query(self, sparql: str, *, params: Mapping[str, Value] | None = None, dataset: Dataset = UNION) -> Results:
         """Run SPARQL with ``params`` bound (as a one-row ``VALUES``) over ``dataset``."""
-        return Results.of(self._run(bound_text(sparql, params), dataset))
+        return Results.of(self._run(bound_text(sparql, params), dataset.for_query(sparql)))
 
     def raw_query(
         self,
@@ -62,7 +62,7 @@ class GraphStore(ABC):
         # give the same answers (pyoxigraph's own ``substitutions`` would need every bound
         # variable in the SELECT projection, and a remote server has none).
         text = inject_values(sparql, substitutions) if substitutions else sparql
-        return self._run(text, Dataset.of(default_graph, named_graphs))
+        return self._run(text, Dataset.of(default_graph, named_graphs).for_query(sparql))
 
     @abstractmethod
     def dump(self, out: IO[bytes], fmt: RdfFormat) -> int:

@@ -6,6 +6,10 @@
 * Only ``named_graphs`` given: the default graph is empty, as the SPARQL 1.1 Protocol says of a
   request with ``named-graph-uri`` and no ``default-graph-uri``.
 * ``named_graphs`` given: ``GRAPH`` reaches those graphs only.
+* The query's own ``FROM`` / ``FROM NAMED`` clauses count exactly as ``default-graph-uri`` /
+  ``named-graph-uri`` do, when the request names no graphs (the Protocol's graphs win when it
+  does): ``FROM`` alone gives no named graphs, ``FROM NAMED`` alone an empty default graph
+  (``Dataset.for_query``, applied by ``GraphStore.query`` on both backends).
 
 An Oxigraph server is asked for its union default graph with ``union-default-graph``; another
 SPARQL server gives its own default graph when nothing is named (see docs/REMOTE.md).
@@ -30,6 +34,21 @@ class Dataset:
     def of(cls, default: list[str] | tuple[str, ...] | None, named: list[str] | tuple[str, ...] | None) -> Dataset:
         """A dataset from optional lists of graph IRIs."""
         return cls(None if default is None else tuple(default), None if named is None else tuple(named))
+
+    def for_query(self, sparql: str) -> Dataset:
+        """The dataset a query runs over: this one, or, when this names no graphs, the query's FROM clauses.
+
+        >>> UNION.for_query("SELECT * FROM <http://a> WHERE { ?s ?p ?o }")
+        Dataset(default_graphs=('http://a',), named_graphs=())
+        """
+        if not self.is_union:
+            return self
+        from graph.store.guard import query_dataset
+
+        clauses = query_dataset(sparql)
+        if not clauses.has_dataset:
+            return self
+        return Dataset(clauses.from_graphs or (), clauses.from_named or ())
 
     @property
     def is_union(self) -> bool:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.store.manifest import Manifest
+from qgkg.errors import StoreError
 
 _VERSION = re.compile(r"^v(\d{10})$")
 MANIFEST = "manifest.json"
@@ -103,8 +104,13 @@ class Version:
         return self.manifest_file.is_file()
 
     def manifest(self) -> Manifest:
-        """The manifest."""
-        return Manifest.from_json(json.loads(self.manifest_file.read_text(encoding="utf-8")))
+        """The manifest; a missing or corrupt one is a one-line ``StoreError``."""
+        try:
+            return Manifest.from_json(json.loads(self.manifest_file.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else f"{type(exc).__name__}: {exc}"
+            raise StoreError(f"{self.manifest_file}: unreadable manifest ({' '.join(str(reason).split())}); "
+                             "rebuild the store (qgkg build --clean)") from None
 
     def write_manifest(self, manifest: Manifest) -> None:
         """Write the manifest (atomically: a reader sees the old one or the new one)."""

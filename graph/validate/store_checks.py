@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from graph.store import Dataset, GraphStore, Results, StoreDir, Value, open_store, reference_graph_iri
+from graph.store import Dataset, GraphStore, Results, StoreDir, Value, Version, open_store, reference_graph_iri
 from graph.store.formats import RdfFormat
 from graph.validate.reports import (
     REPORT_FORMAT,
@@ -80,6 +80,10 @@ def validate_store(settings: Settings, *, jobs: int | None = None, recheck: bool
     ``recheck``. Otherwise plan graphs are read from the store one at a time and streamed to
     the worker processes, so memory does not grow with the corpus.
     """
+    if not settings.endpoint:
+        current = StoreDir(settings.store).current()
+        if current is not None:
+            Version(current).manifest()  # a corrupt manifest is an error, not a conforming store
     if not recheck and not settings.endpoint:
         stored = stored_reports(settings)
         if stored is not None:
