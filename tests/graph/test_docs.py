@@ -20,7 +20,8 @@ def test_cli_reference_is_current() -> None:
 def test_readme_test_command_is_what_ci_runs() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    command = re.search(r"^pip install -e '\.\[test\]' && python -m pytest$", readme, re.M)
+    command = re.search(r"^python3 -m venv \.venv && \. \.venv/bin/activate && pip install -e '\.\[test\]' "
+                        r"&& python -m pytest$", readme, re.M)
     assert command, "README must give the test command"
     assert command.group(0) in ci.splitlines()
 
