@@ -189,25 +189,6 @@ def event_paragraph(body: str) -> str:
     return paragraphs[0] if paragraphs else ""
 
 
-_SUBJECT_NAME = r"(?:市|区|县|省|各|相关|有关|团|国家|本市)[\u4e00-\u9fff]{1,20}?" + _ORG
-_SUBJECT = re.compile(r"^(" + _SUBJECT_NAME + r"(?:[、和及与]" + _SUBJECT_NAME + r")*)(?:等部门|等单位|等)?"
-                      r"(?=[\u4e00-\u9fff])")
-
-
-def subject_mentions(text: str) -> list[Mention]:
-    """Agencies that are the subject of a sentence of an enumerated item (一是…。市市场监管局、
-    市商务委开展…): a list of names starting like an agency (市…, 区…, 各…, 国家…) at a sentence's
-    start. A guess for report-style enumerations; plans name their leads in parentheses."""
-    out: list[Mention] = []
-    offset = 0
-    for sentence in re.split(r"(?<=[。；;])", strip_marker(text)):
-        match = _SUBJECT.match(sentence.strip())
-        if match:
-            out.extend(Mention(name, "lead", offset) for name in split_agency_list(match.group(1)))
-        offset += len(sentence)
-    return out
-
-
 def department_mentions(segment: Segment) -> list[Mention]:
     """The department of a ``部门：任务`` line leads it."""
     return [Mention(segment.marker, "lead", 0)] if segment.marker else []

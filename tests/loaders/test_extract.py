@@ -140,7 +140,12 @@ def test_programmes_in_trigger_terms(text: str, codes: list[str]) -> None:
 
 
 def test_subject_mentions_of_an_enumerated_item() -> None:
-    from loaders.extract import subject_mentions
+    """The subjects of an enumerated item's sentences (how the enumeration strategy reads it)."""
+    from loaders.extract import strip_marker
+    from loaders.mentions import clause_mentions_of
+
+    def subject_mentions(text: str) -> list:  # type: ignore[type-arg]
+        return clause_mentions_of(strip_marker(text))
 
     text = "一是开展企业首席质量官交流活动。市市场监管局、市商务委开展企业首席质量官交流活动。"
     assert [m.surface for m in subject_mentions(text)] == ["市市场监管局", "市商务委"]
