@@ -26,7 +26,7 @@ from qgkg.errors import DecodeError
 
 _SCRIPTS = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]*>")
-_BLOCK_TAGS = ("head", "p", "quote", "code")
+MIN_ARTICLE_CJK = 20  # an article with fewer Chinese characters is no article (a menu, a login box)
 
 
 @dataclass(frozen=True)
@@ -104,8 +104,9 @@ def article_text(html: str, label: str) -> tuple[str, str | None]:
     for block in main if main is not None else ():
         lines.extend(_block_lines(block))
     text = "\n".join(line for line in lines if line)
-    if not text.strip():
-        raise DecodeError(f"{label}: no article text found on the page")
+    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    if cjk < MIN_ARTICLE_CJK:
+        raise DecodeError(f"{label}: no article text found on the page ({cjk} Chinese characters)")
     title = (doc.get("title") or "").strip() or None
     return text, title
 
