@@ -36,6 +36,7 @@ from graph.pages.models import (
     tail,
     text_of,
 )
+from graph.pages.sources import plan_origin
 from graph.pages.text import mark_mentions, mark_spans
 from graph.queries import get_query
 from graph.store import GraphStore, check_params
@@ -220,6 +221,7 @@ def plan_page(store: GraphStore, entity: Entity) -> PlanPage:
         tuple(activities),
         fragments,
         tuple(entity.refs(PROV + "wasDerivedFrom")),
+        plan_origin(entity),
     )
 
 
