@@ -4,7 +4,8 @@ Exit codes (every command):
   0  success
   1  failure: bad input, no store, a refused or malformed query, SHACL violations
   2  usage error (unknown option, missing argument)
-  3  build finished, but some files could not be loaded (the others were)
+  3  build finished, but some files or web pages could not be loaded (the others were; the
+     store keeps every plan it had)
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def main() -> None:
 @one_line_errors
 def build(paths: tuple[str, ...], url_file: Path | None, clean: bool, jobs: int | None, quiet: bool,
           no_validate: bool, fetch_delay: float, fetch_timeout: float, fetch_retries: int, **kwargs: Any) -> None:
-    """Add or update plans in the store, from files, folders and web pages (default: the bundled corpus).
+    """Add or update plans in the store from files and web pages (default: the bundled corpus).
 
     Files already in the store with the same name and content are kept as they are (a
     file whose size and modification time are unchanged is not read again; --clean reads
