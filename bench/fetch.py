@@ -44,7 +44,8 @@ def page(n: int) -> bytes:
     items = ITEMS[: 4 + n % 3]
     lines = [f"　　为推动质量强市建设，结合我市实际，制定{year}年“质量月”活动方案（第{n}号）。", "　　一、主要活动"]
     lines += [f"　　{i}.{t}。{d}。（牵头单位：{a}）" for i, (t, d, a) in enumerate(items, start=1)]
-    lines += ["　　二、活动要求", "　　各牵头单位要细化方案，落实专人负责。", f"{city}质量强市工作领导小组办公室", f"{year}年8月25日"]
+    lines += ["　　二、活动要求", "　　各牵头单位要细化方案，落实专人负责。",
+              f"{city}质量强市工作领导小组办公室", f"{year}年8月25日"]
     title = f"{city}{year}年“质量月”活动方案"
     body = "\n".join(f"<p>{html.escape(x)}</p>" for x in lines)
     return f"""<html><head><meta charset="gbk"><title>{title}_门户网站</title></head><body>

@@ -77,7 +77,7 @@ class Fetched:
         return self.body.read_bytes()
 
 
-class _Retry(Exception):
+class _RetryError(Exception):
     """A retriable failure, with the reason to give if it is the last and the wait it asks for."""
 
     def __init__(self, reason: str, wait: float | None = None) -> None:
@@ -186,15 +186,15 @@ class Fetcher:
                 try:
                     response, body = self._send(url, headers, robots=robots)
                 except httpx.TimeoutException:
-                    raise _Retry(f"timed out (no answer within {self.options.timeout:g} s)") from None
+                    raise _RetryError(f"timed out (no answer within {self.options.timeout:g} s)") from None
                 except httpx.TransportError as exc:
-                    raise _Retry(f"cannot connect ({type(exc).__name__}: {' '.join(str(exc).split()) or 'no reason'})")\
-                        from None
+                    detail = " ".join(str(exc).split()) or "no reason"
+                    raise _RetryError(f"cannot connect ({type(exc).__name__}: {detail})") from None
                 if response.status_code in RETRIABLE_STATUS:
-                    raise _Retry(f"HTTP {response.status_code} {response.reason_phrase}".strip(),
+                    raise _RetryError(f"HTTP {response.status_code} {response.reason_phrase}".strip(),
                                  _retry_after(response.headers.get("Retry-After")))
                 return response, body
-            except _Retry as retry:
+            except _RetryError as retry:
                 if attempt >= self.options.retries:
                     tries = f" after {attempt + 1} attempts" if attempt else ""
                     raise FetchError(f"{url}: {retry.reason}{tries}") from None

@@ -389,4 +389,5 @@ def _fragment(splice: Splice, number: int, simple: str, repaired: str, source: s
     return PlanGraph(iri, g)
 
 
-__all__ = ["extract_file", "extract_page", "extract_decoded", "media_type_of", "simplify_same_length", "Entities", "place_iri", "OWL", "dt"]
+__all__ = ["extract_file", "extract_page", "extract_decoded", "media_type_of", "simplify_same_length", "Entities",
+           "place_iri", "OWL", "dt"]

@@ -91,7 +91,7 @@ def article_text(html: str, label: str) -> tuple[str, str | None]:
         DecodeError: trafilatura found no article text.
     """
     import trafilatura  # local: a heavy import that only web builds need
-    from lxml import etree
+    from lxml import etree  # type: ignore[import-untyped]
 
     xml = trafilatura.extract(html, output_format="xml", include_tables=True, include_comments=False,
                               include_formatting=False, include_links=False, include_images=False,

@@ -135,7 +135,8 @@ def portal_page(article_lines: list[str], *, charset: str = "gb2312", title_suff
 <html><head><meta http-equiv="Content-Type" content="text/html; charset={charset}">
 <title>{html.escape(title)}{title_suffix}</title><meta name="PubDate" content="{published} 09:30"></head>
 <body>
-<div class="top"><a href="/">首页</a> | <a href="/zw/">政务公开</a> | <a href="/fw/">政务服务</a> | <a href="/hd/">互动交流</a></div>
+<div class="top"><a href="/">首页</a> | <a href="/zw/">政务公开</a> | <a href="/fw/">政务服务</a>
+ | <a href="/hd/">互动交流</a></div>
 <div class="crumb">当前位置：首页 &gt; 政务公开 &gt; 通知公告</div>
 <div class="main">
 <h1>{html.escape(title)}</h1>
@@ -145,7 +146,8 @@ def portal_page(article_lines: list[str], *, charset: str = "gb2312", title_suff
 </div>
 <div class="tools">【打印本页】【关闭窗口】 评论 举报 分享到：微信 微博</div>
 <div class="xg"><h3>相关新闻</h3><ul><li><a href="/1.html">市领导调研重点项目建设情况</a></li>
-<li><a href="/2.html">我市召开安全生产工作会议</a></li><li><a href="/3.html">全市秋季招聘会本周六举行</a></li></ul></div>
+<li><a href="/2.html">我市召开安全生产工作会议</a></li>
+<li><a href="/3.html">全市秋季招聘会本周六举行</a></li></ul></div>
 </div>
 <div class="foot">主办：市人民政府办公室　版权所有　网站标识码 0000000001　备案号 00000000号</div>
 </body></html>"""

@@ -25,7 +25,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from fetch import FetchOptions
-from graph.build.fetched import WebScan, cache_of, fetch_pages
+from graph.build.fetched import PageJob, WebScan, cache_of, fetch_pages
 from graph.build.lock import BuildLock
 from graph.build.reference import check_reference, write_report
 from graph.build.report import BuildReport
@@ -158,7 +158,7 @@ def _extract(run: _Run, jobs: int, progress: Callable[[FileResult], None] | None
 
     A page that fails is not recorded as a failure: it is fetched (cheaply: revalidated) and tried again."""
     assert run.scan is not None
-    todo = [*run.scan.todo, *run.web.todo]
+    todo: list[Path | PageJob] = [*run.scan.todo, *run.web.todo]
     results = extract_all(todo, run.base, jobs, progress or (lambda r: None), validate=run.validate)
     run.phase("extract")
     run.good = [r for r in results if r.error is None]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+
 from fetch.cache import SHA256_HEX, keep_blob
 from graph.build.workers import FileResult
 from graph.store import StoreDir, Version

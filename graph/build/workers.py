@@ -70,7 +70,8 @@ def _extract_page(job: PageJob, base: str) -> tuple[FileResult, Any]:
     except QgkgError as exc:
         return FileResult(job.url, job.url, job.sha256, error=str(exc)), None
     except Exception as exc:  # a loader bug must not take the build down: report it per page
-        return FileResult(job.url, job.url, job.sha256, error=f"{job.url}: internal error in the loader ({exc!r})"), None
+        error = f"{job.url}: internal error in the loader ({exc!r})"
+        return FileResult(job.url, job.url, job.sha256, error=error), None
     return _result(job.url, ex, None), ex
 
 

@@ -126,7 +126,8 @@ def test_build_url_plan_carries_its_provenance_and_keeps_the_page(server: PageSe
 ], ids=["utf8-page-meta-gb2312", "gbk-page-meta-utf8", "gbk-page-header-utf8"])
 def test_build_url_charset_header_then_meta(server: PageServer, tmp_path: Path, header: str, meta: str,
                                             codec: str) -> None:
-    server.routes["/cz.html"] = Route(plan_page_bytes(CHANGZHOU, meta, codec), content_type=f"text/html; charset={header}")
+    server.routes["/cz.html"] = Route(plan_page_bytes(CHANGZHOU, meta, codec),
+                                      content_type=f"text/html; charset={header}")
     url = server.url("/cz.html")
     report = build(tmp_path / "s", [], urls=[url], fetch=FAST, jobs=1)
     assert report.errors == []
