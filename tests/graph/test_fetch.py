@@ -193,9 +193,10 @@ def test_build_url_changed_page_is_extracted_again_unchanged_page_answers_304(
     server.routes["/changing.html"] = Route(changing, etag='"v1"')
     server.routes["/still.html"] = Route(plan_page_bytes(CHANGZHOU, "utf-8"),
                                          last_modified="Mon, 30 Aug 2021 08:00:00 GMT")
-    urls = [server.url("/changing.html"), server.url("/still.html")]
+    server.routes["/plain.html"] = Route(plan_page_bytes(CHANGZHOU, "gb2312", "gbk"))  # no ETag, no Last-Modified
+    urls = [server.url("/changing.html"), server.url("/still.html"), server.url("/plain.html")]
     first = build(store, [], urls=urls, fetch=FAST, jobs=1)
-    assert first.files_extracted == 2 and first.pages_fetched == 2
+    assert first.files_extracted == 3 and first.pages_fetched == 3
     assert len(activities(store, urls[0])) == 5
 
     extra = "　　6.开展质量志愿服务进社区活动。组织质量志愿者开展咨询服务。（牵头单位：市市场监管局）"
@@ -203,15 +204,20 @@ def test_build_url_changed_page_is_extracted_again_unchanged_page_answers_304(
     second = build(store, [], urls=urls, fetch=FAST, jobs=1)
     assert server.requests_for("/changing.html")[-1].headers.get("if-none-match") == '"v1"'
     assert server.requests_for("/still.html")[-1].headers.get("if-modified-since") == "Mon, 30 Aug 2021 08:00:00 GMT"
-    assert (second.files_extracted, second.files_unchanged) == (1, 1)  # only the changed page was read again
-    assert (second.pages_fetched, second.pages_not_modified) == (1, 1)
+    assert (second.files_extracted, second.files_unchanged) == (1, 2)  # only the changed page was read again
+    assert (second.pages_fetched, second.pages_not_modified) == (2, 1)  # /plain.html: sent again, same sha256
     assert len(activities(store, urls[0])) == 6
 
     version = StoreDir(store).current()
     third = build(store, [], urls=urls, fetch=FAST, jobs=1)
     assert server.requests_for("/changing.html")[-1].headers.get("if-none-match") == '"v2"'
-    assert (third.files_extracted, third.files_unchanged, third.pages_not_modified) == (0, 2, 2)
+    assert (third.files_extracted, third.files_unchanged, third.pages_not_modified) == (0, 3, 2)
     assert StoreDir(store).current() == version  # nothing re-extracted: the version stays current
+
+    server.routes["/changing.html"] = Route(b"gone", status=404, content_type="text/plain")
+    fourth = build(store, [], urls=urls, fetch=FAST, jobs=1)
+    assert fourth.errors == [f"{urls[0]}: HTTP 404 Not Found"]
+    assert len(activities(store, urls[0])) == 6 and StoreDir(store).current() == version  # the plan is kept
 
 
 def test_fetcher_retries_retriable_answers_only(server: PageServer, tmp_path: Path) -> None:
