@@ -9,7 +9,8 @@ does for files (a saved ``.html`` file keeps ``decode.decode_html``).
   bytes strictly and its reading passes the plausibility check of ``decode.common_share``
   (the page's visible text, markup left out); otherwise the next one is tried, and the note
   says which was taken and why.
-* The article: trafilatura (recall favoured, tables kept), rendered one paragraph or
+* The article: trafilatura (its balanced mode, then recall favoured when that finds fewer than
+  ``MIN_ARTICLE_CJK`` Chinese characters; tables kept), rendered one paragraph or
   heading a line, a table row a line with its cells joined by tabs, a list item a line;
   the page's title is put first when the article does not hold it.
 * The publication date: htmldate (original date preferred), from the markup only: nothing
@@ -93,22 +94,24 @@ def article_text(html: str, label: str) -> tuple[str, str | None]:
     import trafilatura  # local: a heavy import that only web builds need
     from lxml import etree  # type: ignore[import-untyped]
 
-    xml = trafilatura.extract(html, output_format="xml", include_tables=True, include_comments=False,
-                              include_formatting=False, include_links=False, include_images=False,
-                              with_metadata=True, favor_recall=True, deduplicate=False)
-    if not xml:
-        raise DecodeError(f"{label}: no article text found on the page")
-    doc = etree.fromstring(xml.encode("utf-8"))
-    main = doc.find("main")
-    lines: list[str] = []
-    for block in main if main is not None else ():
-        lines.extend(_block_lines(block))
-    text = "\n".join(line for line in lines if line)
-    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
-    if cjk < MIN_ARTICLE_CJK:
-        raise DecodeError(f"{label}: no article text found on the page ({cjk} Chinese characters)")
-    title = (doc.get("title") or "").strip() or None
-    return text, title
+    cjk, text, title = 0, "", None
+    for recall in (False, True):  # trafilatura's balanced mode drops more furniture; recall when it finds nothing
+        xml = trafilatura.extract(html, output_format="xml", include_tables=True, include_comments=False,
+                                  include_formatting=False, include_links=False, include_images=False,
+                                  with_metadata=True, favor_recall=recall, deduplicate=False)
+        if not xml:
+            continue
+        doc = etree.fromstring(xml.encode("utf-8"))
+        main = doc.find("main")
+        lines: list[str] = []
+        for block in main if main is not None else ():
+            lines.extend(_block_lines(block))
+        text = "\n".join(line for line in lines if line)
+        cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+        title = (doc.get("title") or "").strip() or None
+        if cjk >= MIN_ARTICLE_CJK:
+            return text, title
+    raise DecodeError(f"{label}: no article text found on the page ({cjk} Chinese characters)")
 
 
 def _flat(element: object) -> str:

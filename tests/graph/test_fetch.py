@@ -95,7 +95,11 @@ def test_build_url_gbk_portal_page_gives_the_activities_of_the_same_text_as_a_fi
     build(tmp_path / "file", [text_file], jobs=1)
     from_web, from_file = activities(tmp_path / "web", url), activities(tmp_path / "file", "wuxi.txt")
     assert len(from_web) == 5 and from_web == from_file
-    assert all("market-regulation" in leads or leads for _m, _l, leads in from_web)
+    assert all(leads for _m, _l, leads in from_web)
+    text = select(tmp_path / "web", f"SELECT ?t WHERE {{ ?p <{QG}originalText> ?t ; a <{QG}Plan> }}")[0][0] or ""
+    assert text.startswith(WUXI[0]) and text.endswith(WUXI[-1])
+    for furniture in ("首页", "当前位置", "阅读", "举报", "相关新闻", "版权所有", "打印本页"):
+        assert furniture not in text
 
 
 def test_build_url_plan_carries_its_provenance_and_keeps_the_page(server: PageServer, tmp_path: Path) -> None:
