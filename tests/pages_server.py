@@ -10,7 +10,7 @@ recorded with its headers, so that tests can assert what a client sent. Never an
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +28,7 @@ class Route:
     last_modified: str | None = None
     wait: threading.Event | None = None  # answer only once this is set (or after 30 s)
     statuses: list[int] = field(default_factory=list)  # answered first, one per request, before ``status``
+    gate: Callable[[], None] | None = None  # called (in the request's thread) before answering
 
 
 @dataclass
@@ -64,6 +65,8 @@ class PageServer:
                     return
                 if route.wait is not None:
                     route.wait.wait(30)
+                if route.gate is not None:
+                    route.gate()
                 headers = dict(route.headers)
                 if route.etag:
                     headers["ETag"] = route.etag

@@ -262,3 +262,33 @@ def test_read_url_file_skips_comments_and_names_a_bad_line(tmp_path: Path) -> No
     bad.write_text("http://127.0.0.1:1/a.html\nplans/b.txt\n", encoding="utf-8")
     with pytest.raises(FetchError, match=r"bad.txt:2: not an http\(s\) URL"):
         read_url_file(bad)
+
+
+def test_fetcher_keeps_to_the_per_host_limit(server: PageServer, tmp_path: Path) -> None:
+    """Four pages of one host, four workers, two requests at once to a host: the server sees two at a time.
+
+    The server holds each request until a second one is in flight (a barrier of two): the pages are
+    fetched in parallel, and the most the server saw at once is the per-host limit (a third request
+    arriving while a pair is held would be counted)."""
+    barrier = threading.Barrier(2, timeout=10)
+    lock = threading.Lock()
+    state = {"now": 0, "most": 0}
+
+    def gate() -> None:
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        try:
+            barrier.wait()
+        finally:
+            with lock:
+                state["now"] -= 1
+
+    page = plan_page_bytes(CHANGZHOU, "utf-8")
+    for n in range(4):
+        server.routes[f"/p{n}.html"] = Route(page, gate=gate)
+    options = FetchOptions(delay=0, timeout=20, retries=0, per_host=2, workers=4)
+    with Fetcher(FetchCache(tmp_path / "f", tmp_path / "s"), options) as fetcher:
+        results = fetcher.fetch_all([server.url(f"/p{n}.html") for n in range(4)])
+    assert all(not isinstance(r, FetchError) for r in results)
+    assert state["most"] == 2
