@@ -2,7 +2,7 @@
 
 Each page: robots.txt of its origin is asked first (``fetch.robots``); requests to one host
 are spaced by ``FetchOptions.delay`` (or the robots.txt ``Crawl-delay`` when it is longer)
-and at most ``per_host`` run at once; each has a timeout; timeouts, connection failures and
+(cut to ``MAX_CRAWL_DELAY``) and at most ``per_host`` run at once; each has a timeout; timeouts, connection failures and
 the answers 429, 500, 502, 503 and 504 are retried ``retries`` times with exponential
 backoff (``Retry-After`` honoured up to ``MAX_RETRY_AFTER``), nothing else is; redirects are
 followed up to ``max_redirects``, each hop asked of robots.txt; a body over ``max_bytes`` is
@@ -34,6 +34,7 @@ HOMEPAGE = "https://w3id.org/qgkg/"
 RETRIABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 MAX_RETRY_AFTER = 60.0  # seconds: a longer Retry-After is cut to this
+MAX_CRAWL_DELAY = 60.0  # seconds: a longer robots.txt Crawl-delay is cut to this (a build must end)
 
 
 def user_agent() -> str:
@@ -111,6 +112,7 @@ class Fetcher:
         self.options = options or FetchOptions()
         self.cache = cache
         self.requests: int = 0  # HTTP requests sent (robots.txt included)
+        self._count_lock = threading.Lock()
         self._client = httpx.Client(
             headers={"User-Agent": self.options.agent,
                      "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"},
@@ -139,17 +141,19 @@ class Fetcher:
         with self._hosts_lock:
             return self._hosts.setdefault(key, _Host(max(self.options.per_host, 1)))
 
-    def _delay(self, url: str, robots: bool = True) -> float:
+    def delay_for(self, url: str, robots: bool = True) -> float:
+        """Seconds between two requests to the URL's host: ``delay``, or robots.txt's ``Crawl-delay`` when longer."""
         crawl = self.robots.crawl_delay(url) if robots else None
-        return max(self.options.delay, crawl or 0.0)
+        return max(self.options.delay, min(crawl or 0.0, MAX_CRAWL_DELAY))
 
     def _send(self, url: str, headers: dict[str, str], *, robots: bool = True) -> tuple[httpx.Response, bytes]:
         """One GET, spaced and bounded per host; the body read up to the size cap."""
         host = self._host(url)
-        delay = self._delay(url, robots)
+        delay = self.delay_for(url, robots)
         with host.slots:
             host.wait_turn(delay)
-            self.requests += 1
+            with self._count_lock:
+                self.requests += 1
             deadline = time.monotonic() + 5 * self.options.timeout
             with self._client.stream("GET", url, headers=headers) as response:
                 declared = response.headers.get("Content-Length", "")

@@ -292,3 +292,13 @@ def test_fetcher_keeps_to_the_per_host_limit(server: PageServer, tmp_path: Path)
         results = fetcher.fetch_all([server.url(f"/p{n}.html") for n in range(4)])
     assert all(not isinstance(r, FetchError) for r in results)
     assert state["most"] == 2
+
+
+def test_fetcher_honours_the_crawl_delay_of_robots_txt_for_its_agent(server: PageServer, tmp_path: Path) -> None:
+    server.routes["/robots.txt"] = Route(b"User-agent: qgkg\nCrawl-delay: 3\nDisallow: /drafts/\n\n"
+                                         b"User-agent: *\nDisallow: /\n", content_type="text/plain")
+    with Fetcher(FetchCache(tmp_path / "f", tmp_path / "s"), FetchOptions(delay=0.5)) as fetcher:
+        assert fetcher.delay_for(server.url("/a.html")) == 3.0  # our group, not '*', applies
+        assert fetcher.robots.allowed(server.url("/a.html"))
+        assert not fetcher.robots.allowed(server.url("/drafts/a.html"))
+    assert len(server.requests_for("/robots.txt")) == 1
