@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -78,7 +79,8 @@ def plan_count(root: Path) -> int:
 
 
 @pytest.fixture()
-def server() -> PageServer:
+def server() -> Iterator[PageServer]:
+    """A page server on a loopback port, for one test."""
     with page_server() as s:
         yield s
 
