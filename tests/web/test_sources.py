@@ -91,3 +91,18 @@ def test_download_of_a_file_plan_is_the_file_as_read(built: dict[str, object], c
 ], ids=["unknown-digest", "dot-dot", "upper-case", "other-file"])
 def test_download_refuses_what_no_plan_was_read_from(client: FlaskClient, name: str) -> None:
     assert client.get(f"/sources/{name}").status_code == 404
+
+
+@pytest.mark.server
+def test_download_over_the_wire_from_qgkg_serve(built: dict[str, object],
+                                                start_server: Callable[..., object]) -> None:
+    """The same download through a real ``qgkg serve`` (waitress) on a loopback port."""
+    import urllib.request
+
+    server = start_server(built["store"])
+    page = bytes(built["page"])  # type: ignore[arg-type]
+    sha = hashlib.sha256(page).hexdigest()
+    with urllib.request.urlopen(f"{server.url}/sources/{sha}", timeout=30) as response:  # type: ignore[attr-defined]
+        assert response.status == 200 and response.read() == page
+        assert response.headers["Content-Type"] == "text/html; charset=gb18030"
+        assert response.headers["Content-Disposition"].startswith("attachment;")
