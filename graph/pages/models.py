@@ -132,12 +132,13 @@ class ActivityPage:
 
 @dataclass(frozen=True)
 class ProgrammePage:
-    """A programme: a jurisdiction × year table of activity counts, and the activities."""
+    """A programme: a jurisdiction × year table of activity counts (None: no plan of that place and
+    year), and the activities."""
 
     entity: Entity
     code: str | None
     years: tuple[str, ...]
-    table: tuple[tuple[Ref, tuple[int, ...]], ...]
+    table: tuple[tuple[Ref, tuple[int | None, ...]], ...]
     activities: tuple[ActivityRow, ...]
 
 
