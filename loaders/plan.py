@@ -292,8 +292,8 @@ def extract_decoded(decoded: Decoded, *, source: str, sha: str, origin: Origin, 
         g.add((plan_iri, QG.repairNote, Literal(note)))
     g.add((plan_iri, QG.repairedText, Literal(repaired)))
     g.add((plan_iri, QG.originalText, Literal(decoded.text)))
-    for number in extract.cited_documents(host):
-        g.add((plan_iri, QG.cites, ents.document(number)))
+    for cited in extract.cited_documents(host):
+        g.add((plan_iri, QG.cites, ents.document(cited)))
     ctx = Context(plan_iri, area, city_iri, city_place, year_iri, year, repaired,
                   agency_place=_agency_context(place, city_place))
     for position, seg in enumerate(activities, start=1):
