@@ -1,8 +1,12 @@
 """Time-limited SPARQL for the web: user queries run in worker processes that are killed on timeout.
 
 pyoxigraph cannot cancel a running query, so a query that runs past the limit is
-stopped by killing the process that runs it; a fresh worker replaces it, and the
-other workers keep answering meanwhile.
+stopped by killing the process that runs it; a fresh worker replaces it at once, and the
+other workers keep answering meanwhile. Who may use a worker, and when, is
+``graph.query.admission``'s: a per-client limit and a bounded queue. A query that runs
+longer than ``DEMOTE_AFTER`` gives way: its worker's CPU priority is lowered (nice
+``DEMOTED_NICE``), so that long queries cannot slow the short ones and the pages on a
+small machine.
 
 .. warning::
    This runs user-supplied SPARQL. ``SERVICE`` is refused before a query is sent
@@ -15,6 +19,7 @@ other workers keep answering meanwhile.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import threading
 import time
@@ -22,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from graph.query.admission import Admission, QueryLimits, ServiceBusyError
 from graph.query.errors import syntax_error
 from graph.query.guard import DEFAULT_MEMORY, confine_worker, memory_limit
 from graph.query.prefixes import PROLOGUE_LINES, predeclared, with_prologue
@@ -32,14 +38,14 @@ from graph.store.results import write_triples
 from qgkg.errors import QgkgError, QueryError
 
 TABLE = "table"  # the format of a job whose rows go to an HTML table, not to bytes
+DEMOTE_AFTER = 1.0  # seconds a query runs at normal CPU priority
+DEMOTED_NICE = 10  # the worker's nice value after that (a tenth of a normal process's share of the CPU)
+
+__all__ = ["QueryJob", "QueryOutcome", "QueryService", "QueryTimeoutError", "ServiceBusyError", "WorkerDiedError"]
 
 
 class QueryTimeoutError(QueryError):
     """A query ran past the time limit and was stopped."""
-
-
-class ServiceBusyError(QueryError):
-    """Every worker stayed busy for longer than the time limit."""
 
 
 class WorkerDiedError(QueryError):
@@ -157,17 +163,37 @@ class _Worker:
 
 
 class QueryService:
-    """A small pool of query worker processes with a time limit per query."""
+    """A small pool of query worker processes with a time limit per query, behind an ``Admission``."""
 
-    def __init__(self, *, workers: int = 2, timeout: float = 30.0, memory: int | None = None) -> None:
-        self.size = max(1, workers)
+    def __init__(self, *, workers: int | None = None, timeout: float = 30.0, memory: int | None = None,
+                 limits: QueryLimits | None = None) -> None:
+        limits = limits or QueryLimits()
+        if workers is not None:
+            limits = replace(limits, workers=max(1, workers))
+        self.limits = limits
+        self.size = limits.workers
         self.timeout = timeout
         self.memory = memory_limit() if memory is None else memory  # address-space cap of a worker, bytes
+        self.admission = Admission(limits, run_limit=timeout)
         self._ctx = multiprocessing.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._alive = 0
-        self.killed = 0  # workers stopped on timeout, for the record
+        self.killed = 0  # workers stopped on timeout or found dead, for the record
+
+    def start(self) -> None:
+        """Start every worker now (a server does, so that the first queries wait for no start-up)."""
+        while True:
+            with self._lock:
+                if self._alive >= self.size:
+                    return
+                self._alive += 1
+            try:
+                self._idle.put(_Worker(self._ctx, self.memory))
+            except BaseException:
+                with self._lock:
+                    self._alive -= 1
+                raise
 
     def _acquire(self) -> _Worker:
         try:
@@ -182,36 +208,58 @@ class QueryService:
                 except BaseException:
                     self._alive -= 1
                     raise
-        try:
+        try:  # only when queries run outside the admission (it never lets more than ``size`` in)
             return self._idle.get(timeout=self.timeout)
         except queue.Empty:
             raise ServiceBusyError(
-                f"every query worker stayed busy for {self.timeout:g} s; try again later"
+                f"every query worker stayed busy for {self.timeout:g} s; try again later", 5
             ) from None
 
-    def _discard(self, worker: _Worker) -> None:
+    def _discard(self, worker: _Worker, *, renew: bool = True) -> None:
+        """Kill a worker; with ``renew``, start its replacement at once (it loads while the next query comes)."""
         worker.kill()
         with self._lock:
             self._alive -= 1
+            if not renew or self._alive >= self.size:
+                return
+            self._alive += 1
+        try:
+            self._idle.put(_Worker(self._ctx, self.memory))
+        except BaseException:
+            with self._lock:
+                self._alive -= 1
+            raise
 
-    def run(self, job: QueryJob, *, remote: Any = None) -> QueryOutcome:
-        """Run a job in a worker; stop it and raise QueryTimeoutError past the time limit.
+    def run(self, job: QueryJob, *, remote: Any = None, client: str = "-") -> QueryOutcome:
+        """Run a job in a worker once ``client`` is admitted; stop it and raise QueryTimeoutError past the
+        time limit. A refused query raises a ``graph.query.admission.RefusedError`` at once.
 
         With ``remote`` (a ``graph.store.remote.RemoteStore``) the job runs over HTTP instead: a socket can
         be abandoned, and the HTTP timeout of the remote store (``Settings.query_timeout``) is the limit.
         """
-        check_query_allowed(job.sparql)
+        with self.admission.place(client):
+            check_query_allowed(job.sparql)
+            if remote is not None:
+                try:
+                    return run_job(remote, replace(job, sparql=with_prologue(job.sparql, job.base)))
+                except TimeoutError as exc:
+                    raise QueryTimeoutError(
+                        f"the remote store did not answer within {self.timeout:g} s"
+                    ) from exc
+            return self._run_in_worker(job)
+
+    def _run_in_worker(self, job: QueryJob) -> QueryOutcome:
         text = job.sparql  # the user's text; it runs with the predeclared prefixes and base before it
         job = replace(job, sparql=with_prologue(text, job.base))
-        if remote is not None:
-            try:
-                return run_job(remote, job)
-            except TimeoutError as exc:
-                raise QueryTimeoutError(f"the remote store did not answer within {self.timeout:g} s") from exc
         worker = self._acquire()
+        demoted = False
         try:
             worker.conn.send(job)
-            if not worker.conn.poll(self.timeout):
+            ready = worker.conn.poll(min(DEMOTE_AFTER, self.timeout))
+            if not ready and self.timeout > DEMOTE_AFTER:
+                demoted = _set_nice(worker.process.pid, DEMOTED_NICE)
+                ready = worker.conn.poll(self.timeout - DEMOTE_AFTER)
+            if not ready:
                 self._discard(worker)
                 self.killed += 1
                 raise QueryTimeoutError(
@@ -227,13 +275,20 @@ class QueryService:
                 f"the query worker died ({_exit_reason(worker.process.exitcode)}; its memory cap is "
                 f"{self.memory / 1024**3:g} GiB) and was replaced; simplify the query or add a LIMIT"
             ) from None
-        self._idle.put(worker)
+        if demoted and not _set_nice(worker.process.pid, 0):
+            self._discard(worker)  # cannot be given its priority back (not privileged): a fresh one instead
+        else:
+            self._idle.put(worker)
         if status == "ok":
             outcome: QueryOutcome = payload
             return outcome
         if status == "syntax":
             raise syntax_error(payload, text, line_offset=PROLOGUE_LINES, known_prefixes=predeclared(job.base))
         raise QueryError(f"the query failed: {payload}")
+
+    def pids(self) -> list[int]:
+        """The process ids of the idle workers (for tests and the record)."""
+        return [w.process.pid for w in list(self._idle.queue) if w.process.pid is not None]
 
     def close(self) -> None:
         """Stop every idle worker."""
@@ -242,7 +297,23 @@ class QueryService:
                 worker = self._idle.get_nowait()
             except queue.Empty:
                 return
-            self._discard(worker)
+            self._discard(worker, renew=False)
+
+
+def _set_nice(pid: int | None, value: int) -> bool:
+    """Set the nice value of every thread of a process; False when not allowed (or the process is gone)."""
+    if pid is None:
+        return False
+    try:
+        tasks = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        tasks = [pid]
+    try:
+        for tid in tasks:
+            os.setpriority(os.PRIO_PROCESS, tid, value)
+    except (PermissionError, ProcessLookupError):
+        return False
+    return True
 
 
 def _exit_reason(code: int | None) -> str:
