@@ -221,7 +221,7 @@ def validate(jobs: int | None, verbose: bool, recheck: bool, **kwargs: Any) -> N
 @click.option("--query-timeout", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Seconds a user query may run before its worker is killed [env QGKG_QUERY_TIMEOUT; default 30].")
 @click.option("--per-client", type=click.IntRange(min=1), default=None,
-              help="User queries one client (remote address) may have running [env QGKG_PER_CLIENT; default 2].")
+              help="User queries one client (remote address) may have running [env QGKG_PER_CLIENT; default 1].")
 @click.option("--client-queue", type=click.IntRange(min=0), default=None,
               help="Further queries a client may have waiting; beyond them: 429 with Retry-After "
                    "[env QGKG_CLIENT_QUEUE; default 4].")

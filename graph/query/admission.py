@@ -6,8 +6,10 @@ limit, so user SPARQL is admitted, not merely queued:
 * a client (a remote address) has at most ``per_client`` queries running, and at most
   ``per_client + client_queue`` running and waiting together; a query beyond that is refused at
   once (``TooManyQueriesError``, HTTP 429);
-* at most ``queue`` queries wait in all; a query beyond that is refused at once
-  (``QueueFullError``, HTTP 503);
+* at most ``queue`` queries wait in all; beyond that, the waiting query of the client with the
+  most queries running and waiting (its latest) is refused at once (``QueueFullError``, HTTP 503)
+  to make room, or the newcomer when its client holds as many: a full queue turns away the
+  heaviest client first, never a light one on its account;
 * a client's first running query may take any free worker, its later ones only while another
   worker stays free for somebody else (``spare``), so two clients never hold every worker;
 * a freed worker goes to the waiting query whose client has the fewest running, then to the
@@ -59,7 +61,7 @@ class QueryLimits:
     """The sizes of the query pool and of its queue (``qgkg serve --query-workers --per-client …``)."""
 
     workers: int = 4  # queries running at once (worker processes)
-    per_client: int = 2  # queries one client may have running
+    per_client: int = 1  # queries one client may have running
     client_queue: int = 4  # queries one client may have waiting
     queue: int = 16  # queries waiting in all
     spare: int = 1  # workers a client's second and later queries leave free for others
@@ -84,6 +86,7 @@ class _Ticket:
     order: int
     granted: bool = False
     started: float = 0.0
+    shed: QueueFullError | None = None  # set when a full queue gives its place to a client holding less
 
 
 @dataclass
@@ -139,6 +142,8 @@ class Admission:
                 self._refuse_if_over(ticket)
                 deadline = started + self.wait
                 while not ticket.granted:
+                    if ticket.shed is not None:  # its place in the queue went to a client holding less
+                        raise ticket.shed
                     left = deadline - time.monotonic()
                     if left <= 0:
                         self._drop(ticket)
@@ -214,13 +219,22 @@ class Admission:
                 self._soonest_free(client),
             )
         if len(self._queue) > self.limits.queue:
-            self._drop(ticket)
+            victim = max(self._queue, key=lambda t: (self._in_flight(t.client), t.order))
+            if self._in_flight(victim.client) <= self._in_flight(client):
+                victim = ticket  # nobody holds more than this client: the newcomer is the one refused
+            self._drop(victim)
             self.figures.refused_queue += 1
-            raise QueueFullError(
-                f"the query queue is full ({self.limits.queue} waiting for {self.limits.workers} workers); "
-                "try again later",
+            victim.shed = QueueFullError(
+                f"the query queue is full ({self.limits.queue} waiting for {self.limits.workers} workers) and "
+                f"{victim.client} has {self._in_flight(victim.client) + 1} queries in it or running; try again later",
                 self._soonest_free(),
             )
+            if victim is ticket:
+                raise victim.shed
+            self._cond.notify_all()
+
+    def _in_flight(self, client: str) -> int:
+        return self._running[client] + self._waiting[client]
 
     def _drop(self, ticket: _Ticket) -> None:
         self._queue.remove(ticket)

@@ -101,6 +101,28 @@ def test_admission_full_queue_is_503_at_once() -> None:
     waiter.finish()
 
 
+def test_admission_full_queue_turns_away_the_heaviest_client_not_a_light_one() -> None:
+    admission = Admission(QueryLimits(workers=1, per_client=1, client_queue=4, queue=2), run_limit=30)
+    held = admission.enter("a")
+    heavy = [_Waiter(admission, "h") for _ in range(2)]
+    _until(_waiting(admission, "h", 2))  # the queue is full
+    light = _Waiter(admission, "c")  # gets a place: h's latest query is refused for it
+    _until(lambda: sum(w.done.is_set() for w in heavy) == 1)
+    (shed,) = [w for w in heavy if w.done.is_set()]
+    assert isinstance(shed.error, QueueFullError) and "h has 2 queries" in str(shed.error)
+    assert admission.snapshot().waiting == {"h": 1, "c": 1}
+    with pytest.raises(QueueFullError):  # a newcomer of the heaviest client is the one refused
+        admission.enter("h")
+    admission.leave(held)
+    (kept,) = [w for w in heavy if w is not shed]
+    assert kept.granted.wait(DEADLINE)  # neither has a query running: first come, first served
+    kept.finish()
+    assert light.granted.wait(DEADLINE)
+    light.finish()
+    shed.finish()
+    assert admission.snapshot().running == {} and admission.snapshot().waiting == {}
+
+
 def test_admission_gives_a_freed_place_to_the_client_with_fewest_running() -> None:
     admission = Admission(QueryLimits(workers=2, per_client=2, client_queue=4, spare=0), run_limit=30)
     a1, a2 = admission.enter("a"), admission.enter("a")
