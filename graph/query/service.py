@@ -9,8 +9,10 @@ longer than ``DEMOTE_AFTER`` gives way: its worker's CPU priority is lowered (ni
 small machine.
 
 .. warning::
-   This runs user-supplied SPARQL. ``SERVICE`` is refused before a query is sent
-   (the server makes no outbound request), updates are refused (the workers open
+   This runs user-supplied SPARQL. ``SERVICE`` is refused before the engine sees a
+   query (the worker checks the text first, off the network where the kernel allows;
+   a remote store's queries are checked in the server before they are sent: the
+   server makes no outbound request), updates are refused (the workers open
    the store read-only and only call ``query``), each query has a time limit and
    each result a size limit (rows or triples beyond it are cut, and the outcome
    says so).
@@ -18,6 +20,7 @@ small machine.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import queue
@@ -124,8 +127,23 @@ def _first(items: Any, limit: int) -> tuple[list[Any], bool]:
     return kept, False
 
 
+@functools.lru_cache(maxsize=256)
+def _refusal(sparql: str) -> str | None:
+    """Why ``check_query_allowed`` refuses a query, or None; remembered, as analysts send the same text again."""
+    try:
+        check_query_allowed(sparql)
+    except QueryError as exc:
+        return str(exc)
+    return None
+
+
 def _worker_main(conn: Any, memory: int = DEFAULT_MEMORY) -> None:
-    """The loop of a worker process: confined (``graph.query.guard``), open the store read-only, answer jobs."""
+    """The loop of a worker process: confined (``graph.query.guard``), open the store read-only, answer jobs.
+
+    A job holds the user's text: the worker checks it (``check_query_allowed``: rdflib's parser takes
+    20-50 ms of CPU for an analyst query, which the server's own process, serving pages, is spared) and
+    puts the prologue before it.
+    """
     confine_worker(memory)
     store: EmbeddedStore | None = None
     while True:
@@ -133,6 +151,11 @@ def _worker_main(conn: Any, memory: int = DEFAULT_MEMORY) -> None:
             job: QueryJob = conn.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return
+        refused = _refusal(job.sparql)
+        if refused is not None:
+            conn.send(("refused", refused))
+            continue
+        job = replace(job, sparql=with_prologue(job.sparql, job.base))
         try:
             if store is None or str(store.version) != job.version:
                 store = EmbeddedStore.at_version(Path(job.version), base=job.base)
@@ -238,8 +261,8 @@ class QueryService:
         be abandoned, and the HTTP timeout of the remote store (``Settings.query_timeout``) is the limit.
         """
         with self.admission.place(client):
-            check_query_allowed(job.sparql)
             if remote is not None:
+                check_query_allowed(job.sparql)
                 try:
                     return run_job(remote, replace(job, sparql=with_prologue(job.sparql, job.base)))
                 except TimeoutError as exc:
@@ -249,8 +272,7 @@ class QueryService:
             return self._run_in_worker(job)
 
     def _run_in_worker(self, job: QueryJob) -> QueryOutcome:
-        text = job.sparql  # the user's text; it runs with the predeclared prefixes and base before it
-        job = replace(job, sparql=with_prologue(text, job.base))
+        text = job.sparql  # the user's text: the worker checks it and runs it after the prologue
         worker = self._acquire()
         demoted = False
         try:
@@ -282,6 +304,8 @@ class QueryService:
         if status == "ok":
             outcome: QueryOutcome = payload
             return outcome
+        if status == "refused":
+            raise QueryError(payload)
         if status == "syntax":
             raise syntax_error(payload, text, line_offset=PROLOGUE_LINES, known_prefixes=predeclared(job.base))
         raise QueryError(f"the query failed: {payload}")

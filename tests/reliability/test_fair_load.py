@@ -7,12 +7,12 @@
   p99 under 1 s.
 * 2 clients (127.0.0.2 and 127.0.0.3), 8 connections each, send queries that run into the time
   limit, again and again, one second after each answer (ignoring a longer Retry-After): each gets
-  429 at once beyond its share (2 running + 4 waiting), 503 when its query is stopped at the time
+  429 at once beyond its share (1 running + 4 waiting), 503 when its query is stopped at the time
   limit or has waited too long; never a 200, never a connection error.
 * The server's memory (its process and its query workers), after a warm-up pass before and after,
   must come back within 10% of where it started.
 
-The server runs with its defaults (4 query workers, 2 running + 4 waiting per client, 16 waiting in
+The server runs with its defaults (4 query workers, 1 running + 4 waiting per client, 16 waiting in
 all, 8 threads kept for pages) except the time limit, 10 s instead of 30 s, so that the hostile
 queries are stopped six times in the minute and the last of them ends soon after it. Figures go to
 ``test-output/fair-load.json`` and docs/RELIABILITY.md ("Fairness between clients").
