@@ -41,6 +41,7 @@ from graph.store.results import write_triples
 from qgkg.errors import QgkgError, QueryError
 
 TABLE = "table"  # the format of a job whose rows go to an HTML table, not to bytes
+START_TIMEOUT = 60.0  # seconds a new worker may take to import and say it is ready
 DEMOTE_AFTER = 1.0  # seconds a query runs at normal CPU priority
 DEMOTED_NICE = 10  # the worker's nice value after that (a tenth of a normal process's share of the CPU)
 
@@ -146,6 +147,7 @@ def _worker_main(conn: Any, memory: int = DEFAULT_MEMORY) -> None:
     """
     confine_worker(memory)
     store: EmbeddedStore | None = None
+    conn.send(("ready", None))  # imported and confined: the pool may hand it jobs
     while True:
         try:
             job: QueryJob = conn.recv()
@@ -178,6 +180,16 @@ class _Worker:
                                    name="qgkg-sparql-worker")
         self.process.start()
         child.close()
+        self.ready = False
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait until the worker says it is ready (True), or died or took longer than ``timeout`` (False)."""
+        if not self.ready:
+            try:
+                self.ready = self.conn.poll(timeout) and self.conn.recv()[0] == "ready"
+            except (EOFError, OSError):
+                return False
+        return self.ready
 
     def kill(self) -> None:
         self.process.kill()
@@ -205,18 +217,33 @@ class QueryService:
         self.killed = 0  # workers stopped on timeout or found dead, for the record
 
     def start(self) -> None:
-        """Start every worker now (a server does, so that the first queries wait for no start-up)."""
+        """Start every worker and wait until each is ready (a server does, so that the first queries wait for
+        no start-up)."""
+        spawned = []
         while True:
             with self._lock:
                 if self._alive >= self.size:
-                    return
+                    break
                 self._alive += 1
-            try:
-                self._idle.put(_Worker(self._ctx, self.memory))
-            except BaseException:
-                with self._lock:
-                    self._alive -= 1
-                raise
+            spawned.append(self._spawn())
+        for worker in spawned:
+            self._admit_when_ready(worker)
+
+    def _spawn(self) -> _Worker:
+        """A new worker process (``_alive`` already counts it)."""
+        try:
+            return _Worker(self._ctx, self.memory)
+        except BaseException:
+            with self._lock:
+                self._alive -= 1
+            raise
+
+    def _admit_when_ready(self, worker: _Worker) -> None:
+        """Put a worker among the idle ones once it is ready, so that no query waits for a start-up."""
+        if worker.wait_ready(START_TIMEOUT):
+            self._idle.put(worker)
+        else:
+            self._discard(worker, renew=False)
 
     def _acquire(self) -> _Worker:
         try:
@@ -224,14 +251,12 @@ class QueryService:
         except queue.Empty:
             pass
         with self._lock:
-            if self._alive < self.size:
+            spawn = self._alive < self.size
+            if spawn:
                 self._alive += 1
-                try:
-                    return _Worker(self._ctx, self.memory)
-                except BaseException:
-                    self._alive -= 1
-                    raise
-        try:  # only when queries run outside the admission (it never lets more than ``size`` in)
+        if spawn:
+            return self._spawn()
+        try:  # a replacement still starting, or queries run outside the admission (it lets ``size`` in at most)
             return self._idle.get(timeout=self.timeout)
         except queue.Empty:
             raise ServiceBusyError(
@@ -239,19 +264,17 @@ class QueryService:
             ) from None
 
     def _discard(self, worker: _Worker, *, renew: bool = True) -> None:
-        """Kill a worker; with ``renew``, start its replacement at once (it loads while the next query comes)."""
+        """Kill a worker; with ``renew``, start its replacement at once: it joins the idle workers when ready,
+        and meanwhile the others answer."""
         worker.kill()
         with self._lock:
             self._alive -= 1
             if not renew or self._alive >= self.size:
                 return
             self._alive += 1
-        try:
-            self._idle.put(_Worker(self._ctx, self.memory))
-        except BaseException:
-            with self._lock:
-                self._alive -= 1
-            raise
+        fresh = self._spawn()
+        threading.Thread(target=self._admit_when_ready, args=(fresh,), daemon=True,
+                         name="qgkg-sparql-worker-start").start()
 
     def run(self, job: QueryJob, *, remote: Any = None, client: str = "-") -> QueryOutcome:
         """Run a job in a worker once ``client`` is admitted; stop it and raise QueryTimeoutError past the
@@ -276,6 +299,8 @@ class QueryService:
         worker = self._acquire()
         demoted = False
         try:
+            if not worker.wait_ready(START_TIMEOUT):
+                raise EOFError
             worker.conn.send(job)
             ready = worker.conn.poll(min(DEMOTE_AFTER, self.timeout))
             if not ready and self.timeout > DEMOTE_AFTER:
