@@ -139,3 +139,29 @@ def test_serve_options_limit_each_address_and_trust_only_the_proxy(corpus_store:
             thread.join(DEADLINE)
         status, headers, body, seconds = answers[1]
         assert status == 503 and b"time limit" in body and "Retry-After" in headers
+
+
+@pytest.mark.server
+def test_pages_are_answered_while_user_sparql_holds_every_place_it_may(corpus_store: Path, start_server) -> None:  # type: ignore[no-untyped-def]
+    # one page thread, one query worker and one place in the queue: two held queries take the two threads
+    # the admission may hold, a third is refused at once, and the page still has its own thread
+    server = start_server(corpus_store, threads=1, args=("--query-workers", "1", "--query-queue", "1",
+                                                         "--query-timeout", "5"))
+    answers: dict[str, tuple[int, dict[str, str], bytes, float]] = {}
+    sources = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
+    threads = [threading.Thread(target=lambda s=s: answers.setdefault(s, _request(server, _sparql(CROSS_PRODUCT), s)))
+               for s in sources]
+    for thread in threads:
+        thread.start()
+    _until(lambda: len(answers) == 1, "one of the three slow queries is answered")
+    ((first, (status, headers, body, _)),) = answers.items()
+    assert status == 503 and b"queue is full" in body and int(headers["Retry-After"]) >= 1, body
+    page = _request(server, "/id/agency/shanghai/market-regulation", "127.0.0.5", {"Accept": "text/html"})
+    search = _request(server, "/search?q=%E8%B4%A8%E9%87%8F", "127.0.0.5")
+    assert page[0] == 200 and search[0] == 200
+    assert len(answers) == 1  # answered while both held queries still ran or waited
+    for thread in threads:
+        thread.join(DEADLINE)
+    assert sorted(answer[0] for answer in answers.values()) == [503, 503, 503]
+    held = [answers[s][2] for s in sources if s != first]
+    assert all(b"time limit" in body for body in held), held  # the waiting one ran when the first was killed
