@@ -251,8 +251,9 @@ def serve(host: str, port: int, threads: int, query_workers: int | None, query_t
         click.echo(f"the store {settings.store} is empty: building the bundled corpus first", err=True)
         report = run_build(settings, [bundled_corpus()])
         print_report(report, settings)
-    limits = {"query_workers": query_workers, "query_timeout": query_timeout, "per_client": per_client,
-              "client_queue": client_queue, "query_queue": query_queue, "trusted_proxy": trusted_proxy}
+    limits: dict[str, Any] = {"query_workers": query_workers, "query_timeout": query_timeout, "per_client": per_client,
+                              "client_queue": client_queue, "query_queue": query_queue,
+                              "trusted_proxy": trusted_proxy}
     run(dataclasses.replace(settings, **{k: v for k, v in limits.items() if v is not None}),
         host=host, port=port, threads=threads)
 
