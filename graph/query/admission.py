@@ -140,19 +140,14 @@ class Admission:
             self._dispatch()
             if not ticket.granted:
                 self._refuse_if_over(ticket)
-                deadline = started + self.wait
-                while not ticket.granted:
-                    if ticket.shed is not None:  # its place in the queue went to a client holding less
-                        raise ticket.shed
-                    left = deadline - time.monotonic()
-                    if left <= 0:
+                try:
+                    self._wait_for(ticket, started + self.wait)
+                except BaseException:
+                    if ticket in self._queue:  # interrupted while waiting: nothing may keep its place
                         self._drop(ticket)
-                        self.figures.gave_up += 1
-                        raise ServiceBusyError(
-                            f"the query waited {self.wait:g} s for a query worker and was not run; try again later",
-                            self._soonest_free(),
-                        )
-                    self._cond.wait(left)
+                    elif ticket.granted:
+                        self._release(ticket)
+                    raise
                 self.figures.waited += 1
                 self.figures.longest_wait = max(self.figures.longest_wait, time.monotonic() - started)
             self.figures.admitted += 1
@@ -161,13 +156,31 @@ class Admission:
     def leave(self, ticket: _Ticket) -> None:
         """Give a place back (the query ended, failed or was stopped): the best waiting query gets it at once."""
         with self._cond:
-            if ticket in self._active:
-                self._active.remove(ticket)
-                self._running[ticket.client] -= 1
-                if not self._running[ticket.client]:
-                    del self._running[ticket.client]
-                self._free += 1
-                self._dispatch()
+            self._release(ticket)
+
+    def _wait_for(self, ticket: _Ticket, deadline: float) -> None:
+        """Wait until the ticket is granted; raise when it is shed from a full queue or the deadline passes."""
+        while not ticket.granted:
+            if ticket.shed is not None:  # its place in the queue went to a client holding less
+                raise ticket.shed
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self._drop(ticket)
+                self.figures.gave_up += 1
+                raise ServiceBusyError(
+                    f"the query waited {self.wait:g} s for a query worker and was not run; try again later",
+                    self._soonest_free(),
+                )
+            self._cond.wait(left)
+
+    def _release(self, ticket: _Ticket) -> None:
+        if ticket in self._active:
+            self._active.remove(ticket)
+            self._running[ticket.client] -= 1
+            if not self._running[ticket.client]:
+                del self._running[ticket.client]
+            self._free += 1
+            self._dispatch()
 
     def snapshot(self) -> AdmissionFigures:
         """The figures so far, with the queries running and waiting per client now."""
