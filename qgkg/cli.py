@@ -217,7 +217,7 @@ def validate(jobs: int | None, verbose: bool, recheck: bool, **kwargs: Any) -> N
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1),
               help="Server threads kept for pages, search, the network and dumps (user SPARQL gets its own).")
 @click.option("--query-workers", type=click.IntRange(min=1), default=None,
-              help="Worker processes that run user SPARQL [env QGKG_QUERY_WORKERS; default 4].")
+              help="Worker processes that run user SPARQL [env QGKG_QUERY_WORKERS; default 6].")
 @click.option("--query-timeout", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Seconds a user query may run before its worker is killed [env QGKG_QUERY_TIMEOUT; default 30].")
 @click.option("--per-client", type=click.IntRange(min=1), default=None,

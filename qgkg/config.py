@@ -29,7 +29,7 @@ class Settings:
     result_limit: int = 10_000
     connection_limit: int = 1000  # open connections waitress keeps (QGKG_CONNECTION_LIMIT)
     channel_timeout: int = 30  # seconds a connection may stay silent mid-request or idle (QGKG_CHANNEL_TIMEOUT)
-    query_workers: int = 4  # worker processes for user SPARQL (QGKG_QUERY_WORKERS)
+    query_workers: int = 6  # worker processes for user SPARQL (QGKG_QUERY_WORKERS)
     per_client: int = 1  # user queries one client (remote address) may have running (QGKG_PER_CLIENT)
     client_queue: int = 4  # and waiting besides (QGKG_CLIENT_QUEUE); beyond: 429
     query_queue: int = 16  # user queries waiting in all (QGKG_QUERY_QUEUE); beyond: 503

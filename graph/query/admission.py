@@ -60,7 +60,7 @@ class ServiceBusyError(RefusedError):
 class QueryLimits:
     """The sizes of the query pool and of its queue (``qgkg serve --query-workers --per-client …``)."""
 
-    workers: int = 4  # queries running at once (worker processes)
+    workers: int = 6  # queries running at once (worker processes)
     per_client: int = 1  # queries one client may have running
     client_queue: int = 4  # queries one client may have waiting
     queue: int = 16  # queries waiting in all

@@ -12,7 +12,7 @@
 * The server's memory (its process and its query workers), after a warm-up pass before and after,
   must come back within 10% of where it started.
 
-The server runs with its defaults (4 query workers, 1 running + 4 waiting per client, 16 waiting in
+The server runs with its defaults (6 query workers, 1 running + 4 waiting per client, 16 waiting in
 all, 8 threads kept for pages) except the time limit, 10 s instead of 30 s, so that the hostile
 queries are stopped six times in the minute and the last of them ends soon after it. Figures go to
 ``test-output/fair-load.json`` and docs/RELIABILITY.md ("Fairness between clients").
