@@ -10,6 +10,7 @@ Exit codes (every command):
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sys
@@ -254,11 +255,35 @@ def validate(jobs: int | None, verbose: bool, recheck: bool, **kwargs: Any) -> N
 @main.command(epilog=EXIT_CODES)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1),
+              help="Server threads kept for pages, search, the network and dumps (user SPARQL gets its own).")
+@click.option("--query-workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes that run user SPARQL [env QGKG_QUERY_WORKERS; default 6].")
+@click.option("--query-timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds a user query may run before its worker is killed [env QGKG_QUERY_TIMEOUT; default 30].")
+@click.option("--per-client", type=click.IntRange(min=1), default=None,
+              help="User queries one client (remote address) may have running [env QGKG_PER_CLIENT; default 1].")
+@click.option("--client-queue", type=click.IntRange(min=0), default=None,
+              help="Further queries a client may have waiting; beyond them: 429 with Retry-After "
+                   "[env QGKG_CLIENT_QUEUE; default 4].")
+@click.option("--query-queue", type=click.IntRange(min=0), default=None,
+              help="User queries waiting in all; beyond them: 503 with Retry-After [env QGKG_QUERY_QUEUE; default 16].")
+@click.option("--trusted-proxy", default=None, metavar="ADDRESS",
+              help="A reverse proxy whose X-Forwarded-For names the client (default: none, the remote "
+                   "address is the client) [env QGKG_TRUSTED_PROXY].")
 @store_options
 @one_line_errors
-def serve(host: str, port: int, threads: int, **kwargs: Any) -> None:
-    """Serve the graph on the web (builds the bundled corpus first if the store is empty)."""
+def serve(host: str, port: int, threads: int, query_workers: int | None, query_timeout: float | None,
+          per_client: int | None, client_queue: int | None, query_queue: int | None, trusted_proxy: str | None,
+          **kwargs: Any) -> None:
+    """Serve the graph on the web (builds the bundled corpus first if the store is empty).
+
+    User SPARQL runs in worker processes, each query killed at the time limit. A client
+    (a remote address) may have --per-client queries running and --client-queue more
+    waiting; beyond that it gets 429 with Retry-After, and when --query-queue queries
+    wait in all, 503 with Retry-After. Pages, search, the network and dumps never wait
+    behind user queries: --threads server threads are kept for them.
+    """
     from graph.store import StoreDir
     from web.serve import run
 
@@ -267,7 +292,11 @@ def serve(host: str, port: int, threads: int, **kwargs: Any) -> None:
         click.echo(f"the store {settings.store} is empty: building the bundled corpus first", err=True)
         report = run_build(settings, [bundled_corpus()])
         print_report(report, settings)
-    run(settings, host=host, port=port, threads=threads)
+    limits: dict[str, Any] = {"query_workers": query_workers, "query_timeout": query_timeout, "per_client": per_client,
+                              "client_queue": client_queue, "query_queue": query_queue,
+                              "trusted_proxy": trusted_proxy}
+    run(dataclasses.replace(settings, **{k: v for k, v in limits.items() if v is not None}),
+        host=host, port=port, threads=threads)
 
 
 main.add_command(query)
