@@ -122,6 +122,7 @@ class RemoteStore(GraphStore):
         text, accept = sparql, _ACCEPT
         if server.virtuoso:
             text = virtuoso.typed_strings(sparql)
+            text = virtuoso.without_system_graphs(text) if dataset.is_union else text
             graph = virtuoso.query_form(sparql) in ("CONSTRUCT", "DESCRIBE")
             accept = virtuoso.ACCEPT_TRIPLES if graph else virtuoso.ACCEPT_RESULTS
         response = open_url(query_request(url, server.way, text, params, accept), url, read_timeout=self.timeout)

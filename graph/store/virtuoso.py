@@ -3,10 +3,11 @@
 Measured on Virtuoso Open Source 7.2.5 (Debian's ``virtuoso-opensource-7-bin``):
 
 * Its default graph (and ``GRAPH ?g``) also holds its own system graphs (the RDF-view metadata
-  ``virtrdf#``, ``ldp#`` and ``localuriqaserver``): 2,496 triples on an empty database. qgkg's
-  queries name the classes they read, so they never meet them; the triple count and the dump
-  leave them out. (``DEFINE input:default-graph-exclude`` would hide them from every query, but
-  on 7.2.5 any such ``DEFINE`` makes a constant ``GRAPH <iri> { … }`` match nothing.)
+  ``virtrdf#``, ``ldp#`` and ``localuriqaserver``): 2,496 triples on an empty database. A query
+  that names no graph gets ``DEFINE input:default-graph-exclude`` / ``input:named-graph-exclude``
+  for them (``without_system_graphs``); one that names a graph is sent as it is, because on
+  7.2.5 any such ``DEFINE`` makes a constant ``GRAPH <iri> { … }`` match nothing, and its default
+  graph keeps them. The triple count and the dump leave them out in any case (``leave_out``).
 * An ASK is answered as a one-row SELECT of ``__ASK_RETVAL`` (``1`` or ``0``), in JSON and XML;
   it is turned back into a boolean.
 * Blank nodes in SPARQL JSON results are written ``nodeID://b10000``, which is not a blank-node
@@ -68,6 +69,28 @@ def leave_out(graph_var: str, graphs: tuple[str, ...] = SYSTEM_GRAPHS) -> str:
     'FILTER(?g NOT IN (<http://a>))'
     """
     return f"FILTER(?{graph_var} NOT IN ({', '.join(f'<{g}>' for g in graphs)}))" if graphs else ""
+
+
+def without_system_graphs(sparql: str) -> str:
+    """``sparql`` with ``DEFINE``s that leave Virtuoso's system graphs out of its dataset, when that is safe.
+
+    On 7.2.5 such a ``DEFINE`` makes a constant ``GRAPH <iri> { … }`` match nothing, so a query that
+    names a graph (``GRAPH <iri>``, ``GRAPH prefix:name``, ``FROM``) is sent as it is; a query that
+    does not is given them, for the default graph and for ``GRAPH ?g``.
+
+    >>> without_system_graphs("SELECT * { GRAPH <http://g> { ?s ?p ?o } }")
+    'SELECT * { GRAPH <http://g> { ?s ?p ?o } }'
+    >>> without_system_graphs("SELECT * { GRAPH ?g { ?s ?p ?o } }").count("DEFINE")
+    6
+    """
+    tokens = [m.group() for m in _TOKEN.finditer(sparql) if not m.group().startswith("#")]
+    for i, tok in enumerate(tokens):
+        word = tok.upper()
+        if word == "FROM" or (word == "GRAPH" and i + 1 < len(tokens) and tokens[i + 1][0] not in "?$"):
+            return sparql
+    lines = [f"DEFINE input:default-graph-exclude <{g}>" for g in SYSTEM_GRAPHS]
+    lines += [f"DEFINE input:named-graph-exclude <{g}>" for g in SYSTEM_GRAPHS]
+    return "\n".join(lines) + "\n" + sparql
 
 
 def query_form(sparql: str) -> str:

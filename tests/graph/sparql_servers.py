@@ -69,6 +69,7 @@ def start_oxigraph(folder: Path) -> SparqlServer:
     if exe is None:
         pytest.skip("the oxigraph server (PyPI package 'oxigraph') is not installed")
     port = free_port()
+    folder.mkdir(parents=True, exist_ok=True)
     log = folder / "oxigraph.log"
     with log.open("wb") as out:
         proc = subprocess.Popen([exe, "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{port}"],
@@ -151,6 +152,16 @@ def start_virtuoso(folder: Path) -> SparqlServer:
         server.stop()
         raise RuntimeError(f"could not grant SPARQL_UPDATE: {grant.stdout} {grant.stderr}")
     return server
+
+
+@dataclass(frozen=True)
+class RemoteBuild:
+    """The bundled corpus built into a real SPARQL server, beside ``built_store`` (the embedded one)."""
+
+    server: str  # "oxigraph" or "virtuoso"
+    url: str  # the query URL (--endpoint)
+    local: Path  # the remote build's local state (--store of the remote commands)
+    embedded: Path  # the embedded store built from the same corpus
 
 
 STARTERS = {"oxigraph": start_oxigraph, "virtuoso": start_virtuoso}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -17,33 +16,18 @@ from graph.store import EmbeddedStore, bind_params
 from graph.store.binding import inject_values
 from graph.store.formats import RdfFormat
 from graph.store.remote import RemoteStore, derive_endpoints
-from qgkg.build import build
 from qgkg.config import Settings
 from qgkg.errors import QueryError, StoreError
-from tests.graph.sparql_servers import STARTERS, free_port
+from tests.graph.sparql_servers import RemoteBuild, free_port
 
 pytestmark = pytest.mark.server
 
 
-@pytest.fixture(scope="module", params=sorted(STARTERS))
-def sparql_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real SPARQL server (Oxigraph server, then Virtuoso 7) on free loopback ports; yields its query URL."""
-    server = STARTERS[request.param](tmp_path_factory.mktemp(request.param))
-    yield server.url
-    server.stop()
-
-
 @pytest.fixture(scope="module")
-def both(
-    sparql_server: str, corpus: Path, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[EmbeddedStore, RemoteStore]:
-    """The bundled corpus built into the embedded store and into the server."""
-    root = tmp_path_factory.mktemp("embedded")
-    build(root, [corpus], jobs=1)
-    settings = Settings(store=tmp_path_factory.mktemp("local"), endpoint=sparql_server)
-    report = build_remote(settings, [corpus], jobs=1, quiet=True)
-    assert not report.errors
-    return EmbeddedStore(root, base=settings.base), RemoteStore(settings)
+def both(remote_build: RemoteBuild) -> tuple[EmbeddedStore, RemoteStore]:
+    """The bundled corpus in the embedded store and in the server (Oxigraph server, then Virtuoso 7)."""
+    settings = Settings(store=remote_build.local, endpoint=remote_build.url)
+    return EmbeddedStore(remote_build.embedded, base=settings.base), RemoteStore(settings)
 
 
 def _term(term: object) -> str:
