@@ -289,8 +289,8 @@ def insert_ops(graph: str, nt: str, *, replace: bool = False) -> list[str]:
     """``INSERT DATA`` operations for N-Triples ``nt`` into ``graph``, at most ``_CHUNK_TRIPLES`` each
     (preceded by ``DROP SILENT GRAPH`` with ``replace``).
 
-    >>> insert_ops("http://g", "<http://s> <http://p> 1 .\n", replace=True)
-    ['DROP SILENT GRAPH <http://g>', 'INSERT DATA { GRAPH <http://g> {\n<http://s> <http://p> 1 .\n} }']
+    >>> insert_ops("http://g", "<http://s> <http://p> 1 .\\n", replace=True)
+    ['DROP SILENT GRAPH <http://g>', 'INSERT DATA { GRAPH <http://g> {\\n<http://s> <http://p> 1 .\\n} }']
     """
     ops = [f"DROP SILENT GRAPH <{graph}>"] if replace else []
     lines = [line + "\n" for line in nt.split("\n") if line.strip()]  # N-Triples: one triple a line
