@@ -126,8 +126,8 @@ def open_url(req: urllib.request.Request, what: str, *, read_timeout: float,
         return opener.open(req, timeout=connect_timeout)
     except urllib.error.HTTPError as exc:
         body = exc.read(2000).decode("utf-8", "replace")
-        first = next((line.strip() for line in body.splitlines() if line.strip() and not line.startswith("<")),
-                     str(exc.reason))
+        text = re.sub(r"<[^>]*>", " ", body) if "<html" in body.lower() else body  # an HTML error page: its words
+        first = next((line.strip() for line in text.splitlines() if line.strip()), str(exc.reason))
         if exc.code == 400:
             raise QueryError(f"{what}: the server refused the request: {first}") from None
         raise HttpStatusError(f"{what}: HTTP {exc.code} {first}{_hint(exc.code, first)}", exc.code) from None
@@ -235,8 +235,3 @@ def send_update(url: str, sparql: str, *, read_timeout: float) -> None:
             raise
         _UPDATE_WAY[url] = way
         return
-
-
-def one_line(text: str) -> str:
-    """A server's message squeezed onto one line."""
-    return re.sub(r"\s+", " ", text).strip()

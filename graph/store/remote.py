@@ -126,6 +126,10 @@ class RemoteStore(GraphStore):
             graph = virtuoso.query_form(sparql) in ("CONSTRUCT", "DESCRIBE")
             accept = virtuoso.ACCEPT_TRIPLES if graph else virtuoso.ACCEPT_RESULTS
         response = open_url(query_request(url, server.way, text, params, accept), url, read_timeout=self.timeout)
+        if cap := response.headers.get("X-SPARQL-MaxRows"):
+            response.close()
+            raise StoreError(f"{url}: the server cut the answer at {cap} rows (Virtuoso's ResultSetMaxRows "
+                             "in virtuoso.ini: raise it)")
         media = media_type(response)
         try:
             if media in _RESULT_TYPES:
@@ -181,8 +185,14 @@ class RemoteStore(GraphStore):
         listing = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._leave_out('g')} }} ORDER BY ?g"
         graphs = [s["g"] for s in self._run(listing, UNION)]
         for g in graphs:
+            n = 0
             for t in self._run(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}", UNION):
+                n += 1
                 yield ox.Quad(t.subject, t.predicate, t.object, g)
+            count = self.select_query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")
+            if n < int(count[0]["n"].value):  # a CONSTRUCT cut short says nothing (Virtuoso's ResultSetMaxRows)
+                raise StoreError(f"{self.endpoints.query}: the server gave {n} of the {count[0]['n'].value} "
+                                 f"triples of {g}; raise its cap on answers (Virtuoso: ResultSetMaxRows)")
 
     def count_triples(self) -> int:
         """The number of triples in the named graphs (a server's own system graphs left out)."""
@@ -209,13 +219,15 @@ def _as_query_triples(triples: Iterable[ox.Triple]) -> Any:
 
 _BATCH_BYTES = 4 << 20  # at most this much SPARQL Update text in one request
 _CHUNK_TRIPLES = 1000  # triples per INSERT DATA: Virtuoso 7.2's parser gives up near 5,000 lines
+_BNODE_LABEL = re.compile(r"(?<![\w\\])_:([A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?)")
 
 
 class RemoteWriter:
     """Replaces named graphs on the server: Graph Store PUTs, or batched SPARQL Updates without GSP.
 
-    A server whose Graph Store endpoint refuses the first PUT (401, 403, 404, 405, 501) is written by
-    SPARQL Update from then on, when it has an update endpoint. Graphs are dropped by Update where
+    A server without a Graph Store endpoint (the first PUT answers 404, 405 or 501) is written by
+    SPARQL Update from then on, when it has an update endpoint; a refusal of rights (401, 403) is an
+    error, since Update would be refused too. Graphs are dropped by Update where
     there is one (a GSP DELETE of a missing endpoint looks like a missing graph).
     """
 
@@ -254,7 +266,7 @@ class RemoteWriter:
                 try:
                     self._send(self._gsp_url(iri), "PUT", nt.encode("utf-8"), "application/n-triples")
                 except HttpStatusError as exc:
-                    if self.requests or not self.endpoints.update or exc.status not in (401, 403, 404, 405, 501):
+                    if self.requests or not self.endpoints.update or exc.status not in (404, 405, 501):
                         raise
                     self.use_gsp = False  # no (writable) Graph Store here: SPARQL Update for the rest
                     pending = itertools.chain([(iri, nt)], pending)
@@ -286,14 +298,46 @@ class RemoteWriter:
 
 
 def insert_ops(graph: str, nt: str, *, replace: bool = False) -> list[str]:
-    """``INSERT DATA`` operations for N-Triples ``nt`` into ``graph``, at most ``_CHUNK_TRIPLES`` each
+    """Operations that insert N-Triples ``nt`` into ``graph``, at most about ``_CHUNK_TRIPLES`` triples each
     (preceded by ``DROP SILENT GRAPH`` with ``replace``).
+
+    Triples that share a blank node stay in one operation, written ``INSERT { … } WHERE {}`` (the same
+    effect as ``INSERT DATA``, which Virtuoso 7.2 refuses with a blank node: "not allowed in a constant
+    clause"); the others go as ``INSERT DATA``.
 
     >>> insert_ops("http://g", "<http://s> <http://p> 1 .\\n", replace=True)
     ['DROP SILENT GRAPH <http://g>', 'INSERT DATA { GRAPH <http://g> {\\n<http://s> <http://p> 1 .\\n} }']
+    >>> insert_ops("http://g", "<http://s> <http://p> _:b .\\n")
+    ['INSERT { GRAPH <http://g> {\\n<http://s> <http://p> _:b .\\n} } WHERE {}']
     """
     ops = [f"DROP SILENT GRAPH <{graph}>"] if replace else []
-    lines = [line + "\n" for line in nt.split("\n") if line.strip()]  # N-Triples: one triple a line
-    for i in range(0, len(lines), _CHUNK_TRIPLES):
-        ops.append(f"INSERT DATA {{ GRAPH <{graph}> {{\n{''.join(lines[i:i + _CHUNK_TRIPLES])}}} }}")
+    plain: list[str] = []
+    groups: dict[str, list[str]] = {}  # a blank node's label -> the lines of its group (shared by the group)
+    for line in nt.split("\n"):  # N-Triples: one triple a line
+        if not line.strip():
+            continue
+        labels = _BNODE_LABEL.findall(line)
+        if not labels:
+            plain.append(line + "\n")
+            continue
+        group = [line + "\n"]
+        for label in labels:
+            other = groups.get(label)
+            if other is not None and other is not group:
+                other.extend(group)
+                for key, value in groups.items():
+                    if value is group:
+                        groups[key] = other
+                group = other
+            groups[label] = group
+    for i in range(0, len(plain), _CHUNK_TRIPLES):
+        ops.append(f"INSERT DATA {{ GRAPH <{graph}> {{\n{''.join(plain[i:i + _CHUNK_TRIPLES])}}} }}")
+    chunk: list[str] = []
+    for group in {id(g): g for g in groups.values()}.values():
+        if chunk and len(chunk) + len(group) > _CHUNK_TRIPLES:
+            ops.append(f"INSERT {{ GRAPH <{graph}> {{\n{''.join(chunk)}}} }} WHERE {{}}")
+            chunk = []
+        chunk.extend(group)
+    if chunk:
+        ops.append(f"INSERT {{ GRAPH <{graph}> {{\n{''.join(chunk)}}} }} WHERE {{}}")
     return ops

@@ -49,6 +49,6 @@ def remote_build(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         local = tmp_path_factory.mktemp(f"{request.param}-local")
         report = build_remote(Settings(store=local, endpoint=server.url), [corpus], jobs=1)
         assert not report.errors, report.errors
-        yield RemoteBuild(request.param, server.url, local, built_store)
+        yield RemoteBuild(request.param, server.url, local, built_store, server)
     finally:
         server.stop()

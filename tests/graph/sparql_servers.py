@@ -36,6 +36,15 @@ class SparqlServer:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    admin: list[str] | None = None  # Virtuoso: the isql command line that runs SQL as dba (append exec=…)
+
+    def sql(self, statement: str) -> None:
+        """Run one SQL statement as the administrator (Virtuoso only)."""
+        assert self.admin is not None, f"{self.name} has no SQL console"
+        done = subprocess.run([*self.admin, f"exec={statement}"], stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=120)
+        if done.returncode != 0 or "*** Error" in done.stdout + done.stderr:
+            raise RuntimeError(f"{statement}: {done.stdout} {done.stderr}")
 
     def stop(self) -> None:
         """SIGTERM (both servers shut down cleanly on it), then SIGKILL if it lingers."""
@@ -144,13 +153,14 @@ def start_virtuoso(folder: Path) -> SparqlServer:
     log = db / "virtuoso.log"
     proc = subprocess.Popen([exe, "+foreground", "+configfile", str(ini)], cwd=db,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    server = SparqlServer("virtuoso", f"http://127.0.0.1:{http_port}/sparql", proc, log)
+    server = SparqlServer("virtuoso", f"http://127.0.0.1:{http_port}/sparql", proc, log,
+                          [isql, f"127.0.0.1:{sql_port}", "dba", "dba"])
     _wait_until_answers(server)
-    grant = subprocess.run([isql, f"127.0.0.1:{sql_port}", "dba", "dba", 'exec=GRANT SPARQL_UPDATE TO "SPARQL";'],
-                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
-    if grant.returncode != 0 or "Error" in grant.stdout + grant.stderr:
+    try:
+        server.sql('GRANT SPARQL_UPDATE TO "SPARQL";')
+    except RuntimeError:
         server.stop()
-        raise RuntimeError(f"could not grant SPARQL_UPDATE: {grant.stdout} {grant.stderr}")
+        raise
     return server
 
 
@@ -162,6 +172,7 @@ class RemoteBuild:
     url: str  # the query URL (--endpoint)
     local: Path  # the remote build's local state (--store of the remote commands)
     embedded: Path  # the embedded store built from the same corpus
+    running: SparqlServer  # the server itself
 
 
 STARTERS = {"oxigraph": start_oxigraph, "virtuoso": start_virtuoso}

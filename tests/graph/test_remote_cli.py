@@ -24,12 +24,12 @@ import pytest
 
 from graph.build.remote import build_remote
 from graph.store import EmbeddedStore
-from graph.store.remote import RemoteStore
+from graph.store.remote import Endpoints, RemoteStore, RemoteWriter, derive_endpoints
 from qgkg.build import build
 from qgkg.config import Settings
 from tests.conftest import LiveServer, run_server
 from tests.graph.sparql_servers import RemoteBuild
-from tests.graph.test_cli import qgkg
+from tests.graph.test_cli import assert_one_line_error, qgkg
 
 pytestmark = pytest.mark.server
 
@@ -173,3 +173,47 @@ def test_remote_rebuild_sends_only_the_changed_file(remote_build: RemoteBuild, c
     assert report.files_extracted == 1
     original = EmbeddedStore(remote_build.embedded, base=settings.base)
     assert RemoteStore(settings).count_triples() == original.count_triples()
+
+
+# --- writing by SPARQL Update, and a server that refuses writes ----------------------------------------
+
+
+def test_update_path_writes_large_graphs_with_blank_nodes(remote_build: RemoteBuild) -> None:
+    """Without a Graph Store endpoint the writer sends Update requests: a graph larger than one
+    INSERT may hold, with blank nodes (which Virtuoso refuses in INSERT DATA), arrives whole."""
+    endpoints = derive_endpoints(remote_build.url)
+    writer = RemoteWriter(Endpoints(endpoints.query, endpoints.update, None, endpoints.oxigraph))
+    graph = "https://w3id.org/qgkg/id/test/update-path"
+    plain = "".join(f'<http://e/s{i}> <http://e/p> "第{i}项"@zh-Hans .\n' for i in range(2500))
+    blank = "".join(f'<http://e/s{i}> <http://e/note> _:n{i} .\n_:n{i} <http://e/text> "注{i}" .\n'
+                    f'_:n{i} <http://e/at> "{i}"^^<http://www.w3.org/2001/XMLSchema#integer> .\n' for i in range(700))
+    remote = RemoteStore(Settings(store=remote_build.local, endpoint=remote_build.url))
+    count = f"SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?b) AS ?b) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} " \
+            "OPTIONAL { ?b <http://e/text> ?o } }"
+    try:
+        writer.replace_graphs([(graph, plain + blank)])
+        row = remote.select_query(count)[0]
+        assert (row["n"].value, row["b"].value) == ("4600", "700")
+        note = '<http://e/s699> <http://e/note> ?n . ?n <http://e/text> "注699" ; <http://e/at> 699'
+        assert remote.ask(f"ASK {{ GRAPH <{graph}> {{ {note} }} }}")
+    finally:
+        writer.replace_graphs([], [graph])
+    assert remote.select_query(count)[0]["n"].value == "0"
+
+
+def test_server_refusing_writes_is_one_line_and_keeps_the_store(remote_build: RemoteBuild, corpus: Path,
+                                                                  tmp_path: Path) -> None:
+    if remote_build.running.admin is None:
+        pytest.skip(f"{remote_build.server} has no user rights to take away")
+    changed = tmp_path / "plans"
+    shutil.copytree(corpus, changed)
+    (changed / "jinan-2022-notice.txt").write_text("一、新的活动\n1.市市场监管局开展质量宣传活动。\n", "utf-8")
+    before = RemoteStore(Settings(endpoint=remote_build.url)).count_triples()
+    remote_build.running.sql('REVOKE SPARQL_UPDATE FROM "SPARQL";')
+    try:
+        proc = qgkg("build", str(changed), "--endpoint", remote_build.url, store=remote_build.local)
+    finally:
+        remote_build.running.sql('GRANT SPARQL_UPDATE TO "SPARQL";')
+    assert proc.returncode == 1
+    assert_one_line_error(proc, "HTTP 403", "refuses writes")
+    assert RemoteStore(Settings(endpoint=remote_build.url)).count_triples() == before
