@@ -217,3 +217,14 @@ def test_server_refusing_writes_is_one_line_and_keeps_the_store(remote_build: Re
     assert proc.returncode == 1
     assert_one_line_error(proc, "HTTP 403", "refuses writes")
     assert RemoteStore(Settings(endpoint=remote_build.url)).count_triples() == before
+
+
+def test_build_clean_drops_and_rebuilds_the_same_graph(remote_build: RemoteBuild, corpus: Path) -> None:
+    """``--clean`` drops qgkg's graphs on the server (by Update) and sends every file again."""
+    proc = qgkg("build", str(corpus), "--clean", "--endpoint", remote_build.url, store=remote_build.local)
+    assert proc.returncode == 0, proc.stderr
+    settings = Settings(endpoint=remote_build.url)
+    embedded = EmbeddedStore(remote_build.embedded, base=settings.base)
+    assert RemoteStore(settings).count_triples() == embedded.count_triples()
+    args = ("query", "-f", "agencies_by_activities_led", "--format", "csv")
+    assert _remote(remote_build, *args) == _embedded(remote_build, *args)
