@@ -13,6 +13,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +58,10 @@ class SparqlServer:
                 self.process.wait(10)
 
 
+class _ExitedError(RuntimeError):
+    """The server process ended before it answered (a port taken meanwhile, most likely)."""
+
+
 def _wait_until_answers(server: SparqlServer) -> None:
     """Poll an ``ASK {}`` GET until the server answers 200 (fail if it exits or takes too long)."""
     deadline = time.monotonic() + START_TIMEOUT
@@ -65,11 +70,23 @@ def _wait_until_answers(server: SparqlServer) -> None:
             urllib.request.urlopen(server.url + "?query=ASK%7B%7D", timeout=5).close()
             return
         except (urllib.error.URLError, OSError):
-            if server.process.poll() is not None or time.monotonic() > deadline:
+            exited = server.process.poll() is not None
+            if exited or time.monotonic() > deadline:
                 server.stop()
                 tail = server.log.read_text("utf-8", "replace")[-2000:] if server.log.exists() else ""
-                raise RuntimeError(f"{server.name} did not start:\n{tail}") from None
+                raise (_ExitedError if exited else RuntimeError)(f"{server.name} did not start:\n{tail}") from None
             time.sleep(0.1)  # polling for readiness, not timing anything
+
+
+def _started(start: Callable[[], SparqlServer], attempts: int = 3) -> SparqlServer:
+    """``start()`` until its server answers: a free port can be taken between the check and the bind."""
+    for attempt in range(attempts):
+        try:
+            return start()
+        except _ExitedError:
+            if attempt + 1 == attempts:
+                raise
+    raise AssertionError("unreachable")
 
 
 def start_oxigraph(folder: Path) -> SparqlServer:
@@ -77,15 +94,19 @@ def start_oxigraph(folder: Path) -> SparqlServer:
     exe = shutil.which("oxigraph")
     if exe is None:
         pytest.skip("the oxigraph server (PyPI package 'oxigraph') is not installed")
-    port = free_port()
     folder.mkdir(parents=True, exist_ok=True)
-    log = folder / "oxigraph.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([exe, "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{port}"],
-                                stdout=out, stderr=subprocess.STDOUT)
-    server = SparqlServer("oxigraph", f"http://127.0.0.1:{port}/query", proc, log)
-    _wait_until_answers(server)
-    return server
+
+    def start() -> SparqlServer:
+        port = free_port()
+        log = folder / "oxigraph.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen([exe, "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{port}"],
+                                    stdout=out, stderr=subprocess.STDOUT)
+        server = SparqlServer("oxigraph", f"http://127.0.0.1:{port}/query", proc, log)
+        _wait_until_answers(server)
+        return server
+
+    return _started(start)
 
 
 VIRTUOSO_INI = """\
@@ -146,22 +167,31 @@ def start_virtuoso(folder: Path) -> SparqlServer:
         pytest.skip("Virtuoso 7 is not installed (Debian package virtuoso-opensource-7-bin; .ci/run installs it)")
     exe, isql = programs
     db = folder / "db"
-    db.mkdir(parents=True)
-    sql_port, http_port = free_port(), free_port()
-    ini = db / "virtuoso.ini"
-    ini.write_text(VIRTUOSO_INI.format(db=db, sql_port=sql_port, http_port=http_port), "utf-8")
-    log = db / "virtuoso.log"
-    proc = subprocess.Popen([exe, "+foreground", "+configfile", str(ini)], cwd=db,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    server = SparqlServer("virtuoso", f"http://127.0.0.1:{http_port}/sparql", proc, log,
-                          [isql, f"127.0.0.1:{sql_port}", "dba", "dba"])
-    _wait_until_answers(server)
-    try:
-        server.sql('GRANT SPARQL_UPDATE TO "SPARQL";')
-    except RuntimeError:
-        server.stop()
-        raise
-    return server
+
+    def start() -> SparqlServer:
+        shutil.rmtree(db, ignore_errors=True)  # a new database each attempt
+        db.mkdir(parents=True)
+        sql_port, http_port = free_port(), free_port()
+        ini = db / "virtuoso.ini"
+        ini.write_text(VIRTUOSO_INI.format(db=db, sql_port=sql_port, http_port=http_port), "utf-8")
+        proc = subprocess.Popen([exe, "+foreground", "+configfile", str(ini)], cwd=db,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = SparqlServer("virtuoso", f"http://127.0.0.1:{http_port}/sparql", proc, db / "virtuoso.log",
+                              [isql, f"127.0.0.1:{sql_port}", "dba", "dba"])
+        _wait_until_answers(server)
+        return server
+
+    server = _started(start)
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:  # the SQL port may come up a moment after the HTTP one: poll it too
+        try:
+            server.sql('GRANT SPARQL_UPDATE TO "SPARQL";')
+            return server
+        except (RuntimeError, subprocess.TimeoutExpired):
+            if time.monotonic() > deadline:
+                server.stop()
+                raise
+            time.sleep(0.2)  # polling for readiness, not timing anything
 
 
 @dataclass(frozen=True)
