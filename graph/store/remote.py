@@ -1,9 +1,12 @@
-"""A remote SPARQL 1.1 server as the store: reads through the Protocol, writes through the Graph Store Protocol.
+"""A remote SPARQL 1.1 server as the store: reads through the Protocol, writes through the Graph Store
+Protocol or SPARQL Update.
 
 ``RemoteStore`` answers the same ``GraphStore`` API as the embedded store, so that the CLI,
 the network code and the web app do not know which one they talk to; ``RemoteWriter``
 replaces named graphs for ``graph.build.remote``, which writes one named graph per plan,
-like the embedded build.
+like the embedded build. How requests are sent (form-encoded first, the way each server answers
+learnt once), timeouts and one-line errors: ``graph.store.protocol``; what Virtuoso 7 answers
+differently and how it is evened out: ``graph.store.virtuoso``.
 
 Endpoints are derived from the query URL when they can be (``--update-endpoint`` and
 ``--gsp-endpoint`` win): Oxigraph server ``/query`` → ``/update``, ``/store``; Fuseki
@@ -13,8 +16,8 @@ Virtuoso ``/sparql`` → ``/sparql``, ``/sparql-graph-crud``. See docs/REMOTE.md
 
 .. warning::
    ``query`` sends user-supplied SPARQL to the server: ``SERVICE`` is refused by the
-   callers (``check_query_allowed``); the time limit is ``Settings.query_timeout`` on the
-   HTTP exchange, and the server's own limits apply.
+   callers (``check_query_allowed``); the time limit is ``Settings.query_timeout``, the read
+   timeout of the HTTP exchange, and the server's own limits apply.
 """
 
 from __future__ import annotations
