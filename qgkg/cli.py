@@ -4,7 +4,8 @@ Exit codes (every command):
   0  success
   1  failure: bad input, no store, a refused or malformed query, SHACL violations
   2  usage error (unknown option, missing argument)
-  3  build finished, but some files could not be loaded (the others were)
+  3  build finished, but some files or web pages could not be loaded (the others were; the
+     store keeps every plan it had)
 """
 
 from __future__ import annotations
@@ -41,17 +42,25 @@ def main() -> None:
 
 
 @main.command(epilog=EXIT_CODES)
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, metavar="[PATH|URL]...")
 @store_options
+@click.option("--urls", "url_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A file of URLs to fetch, one a line ('#' starts a comment).")
 @click.option("--clean", is_flag=True, help="Start from an empty store.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes [default: CPU count].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--no-validate", is_flag=True,
               help="Skip SHACL while building (then 'qgkg validate' checks the whole store).")
+@click.option("--fetch-delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Seconds between two requests to one host (robots.txt Crawl-delay wins when longer).")
+@click.option("--fetch-timeout", type=click.FloatRange(min=0.1), default=20.0, show_default=True,
+              help="Seconds to wait for a server to connect or send.")
+@click.option("--fetch-retries", type=click.IntRange(min=0, max=10), default=2, show_default=True,
+              help="Further attempts after a timeout, a connection failure or HTTP 429/5xx.")
 @one_line_errors
-def build(paths: tuple[Path, ...], clean: bool, jobs: int | None, quiet: bool, no_validate: bool,
-          **kwargs: Any) -> None:
-    """Add or update plans in the store (default: the bundled corpus).
+def build(paths: tuple[str, ...], url_file: Path | None, clean: bool, jobs: int | None, quiet: bool,
+          no_validate: bool, fetch_delay: float, fetch_timeout: float, fetch_retries: int, **kwargs: Any) -> None:
+    """Add or update plans in the store from files and web pages (default: the bundled corpus).
 
     Files already in the store with the same name and content are kept as they are (a
     file whose size and modification time are unchanged is not read again; --clean reads
@@ -59,18 +68,37 @@ def build(paths: tuple[Path, ...], clean: bool, jobs: int | None, quiet: bool, n
     validated with the SHACL shapes, and the reports are kept for 'qgkg validate'. A file
     that failed and has not changed is reported again, not retried. The build is atomic:
     a failed or interrupted build leaves the previous store as it was.
+
+    An http(s) URL (given as an argument or listed with --urls) is fetched politely:
+    robots.txt is honoured, requests to one host are spaced by --fetch-delay, failures
+    that may pass are retried with backoff, and answers over 16 MiB or not HTML are
+    refused. The article is taken from the page (trafilatura) and read like a file; the
+    plan records the URL, the final URL, the HTTP status, the retrieval time, the sha256
+    of the page and its publication date. Pages are cached in the store: a rebuild asks
+    with If-None-Match/If-Modified-Since and does not read an unchanged page again. A page
+    that fails is one line naming the URL and the reason; the others are built, the
+    store keeps every plan it had, and the exit code is 3.
     """
+    from fetch import FetchOptions, is_url, read_url_file
+
     settings = settings_from(kwargs)
-    targets = list(paths) or [bundled_corpus()]
-    report = run_build(settings, targets, clean=clean, jobs=jobs, quiet=quiet, validate=not no_validate)
+    urls = [p for p in paths if is_url(p)] + (read_url_file(url_file) if url_file else [])
+    files = [Path(p) for p in paths if not is_url(p)]
+    if urls and settings.endpoint:
+        raise QgkgError("building web pages into a remote store (--endpoint) is not supported yet: "
+                        "build them into a --store")
+    targets = files or ([] if urls else [bundled_corpus()])
+    options = FetchOptions(delay=fetch_delay, timeout=fetch_timeout, retries=fetch_retries)
+    report = run_build(settings, targets, clean=clean, jobs=jobs, quiet=quiet, validate=not no_validate,
+                       urls=urls, fetch=options)
     print_report(report, settings)
     if report.errors:
         sys.exit(3)
 
 
 def run_build(settings: Settings, targets: list[Path], *, clean: bool = False, jobs: int | None = None,
-              quiet: bool = False, validate: bool = True) -> Any:
-    """Build the embedded store (with the post-build steps) or the remote one, with a progress bar on stderr."""
+              quiet: bool = False, validate: bool = True, urls: list[str] | None = None, fetch: Any = None) -> Any:
+    """Build the embedded store (with the post-build steps) or the remote one, with progress bars on stderr."""
     from tqdm import tqdm
 
     from graph.build.remote import build_remote
@@ -78,7 +106,16 @@ def run_build(settings: Settings, targets: list[Path], *, clean: bool = False, j
 
     bar: dict[str, Any] = {}
 
+    def on_urls(n: int) -> None:
+        bar["pages"] = tqdm(total=n, unit="page", desc="fetching", disable=quiet or n == 0, file=sys.stderr)
+
+    def on_page(url: str, result: Any) -> None:
+        if "pages" in bar:  # failures are listed once, in the summary
+            bar["pages"].update(1)
+
     def on_files(n: int) -> None:
+        if "pages" in bar:
+            bar.pop("pages").close()
         bar["bar"] = tqdm(total=n, unit="file", desc="extracting", disable=quiet or n == 0, file=sys.stderr)
 
     def progress(result: Any) -> None:
@@ -90,10 +127,11 @@ def run_build(settings: Settings, targets: list[Path], *, clean: bool = False, j
             return build_remote(settings, targets, clean=clean, jobs=jobs, progress=progress, on_files=on_files,
                                 validate=validate)
         return do_build(settings.store, targets, base=settings.base, clean=clean, jobs=jobs,
-                        progress=progress, on_files=on_files, validate=validate)
+                        progress=progress, on_files=on_files, validate=validate, urls=urls or (), fetch=fetch,
+                        on_urls=on_urls, on_page=on_page)
     finally:
-        if "bar" in bar:
-            bar["bar"].close()
+        for b in bar.values():
+            b.close()
 
 
 def print_report(report: Any, settings: Settings) -> None:
@@ -103,6 +141,9 @@ def print_report(report: Any, settings: Settings) -> None:
         f"built {where} ({report.version}) in {report.seconds:.1f} s: "
         f"{report.files_extracted} file(s) extracted, {report.files_unchanged} unchanged, {len(report.errors)} failed"
     )
+    if getattr(report, "requests", 0):
+        click.echo(f"web: {report.pages_fetched} page(s) downloaded, {report.pages_not_modified} not modified (304), "
+                   f"{report.requests} HTTP request(s)")
     click.echo(
         f"store holds {report.plans} plans, {report.activities} activities, "
         f"{report.agencies} agencies, {report.triples} triples"

@@ -59,9 +59,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     state.holder.get()  # open read-only now: a missing store fails at start, not on the first request
     app.extensions["qgkg"] = state
 
-    from web import dumps, errors, linked_data, meta, pages, sparql
+    from web import dumps, errors, linked_data, meta, pages, sources, sparql
 
-    for module in (pages, sparql, linked_data, dumps, meta):
+    for module in (pages, sparql, linked_data, dumps, meta, sources):
         app.register_blueprint(module.bp)
     try:
         from web import network

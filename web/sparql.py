@@ -206,11 +206,15 @@ def endpoint() -> Response:
     if preq.query is None:
         if html:
             return _cors(_editor(preq))
+        # SPARQL 1.1 Service Description §2: the endpoint dereferenced by GET without a query
+        # answers its description; only a client that asks for query results by name gets a 400
         rdf = negotiate.rdf_format()
+        asks_results = "sparql-results" in request.headers.get("Accept", "")
         if (
             rdf is not None
             and negotiate.result_format() is None
             or request.args.get("format") in ("ttl", "rdf")
+            or request.method in ("GET", "HEAD") and not asks_results
         ):
             fmt = rdf or RdfFormat.TTL
             body = service_description(request.base_url, state().settings.base).serialize(
