@@ -6,8 +6,9 @@ Virtuoso 7.2 never answers a direct POST of a query (the connection stays silent
 server qgkg knows answers a form-encoded POST. So the first query to an endpoint is a probe
 (``ASK {}``) with a short read timeout, tried in the order form-encoded POST, direct POST, GET;
 the first way that answers is kept for that endpoint for the life of the process, and the probe
-also tells which server it is (the ``Server`` header). Updates go form-encoded (``update=``),
-then as a direct ``application/sparql-update`` POST where a server refuses that (405, 415, 501).
+also tells Virtuoso apart (its ``Server`` header, or its answer to the ASK). Updates go
+form-encoded (``update=``), then as a direct ``application/sparql-update`` POST where a server
+refuses that (405, 415, 501).
 
 Timeouts: ``CONNECT_TIMEOUT`` to open the connection, then the caller's read timeout for every
 wait on the socket (``Settings.query_timeout`` for queries), so that a server that is down fails
@@ -53,11 +54,7 @@ class Server:
 
     way: str  # "form", "direct" or "get": how queries are sent
     software: str  # the Server header ("" when none)
-
-    @property
-    def virtuoso(self) -> bool:
-        """True for OpenLink Virtuoso (its answers need the adjustments of ``graph.store.virtuoso``)."""
-        return self.software.lower().startswith("virtuoso")
+    virtuoso: bool = False  # OpenLink Virtuoso: its answers need the adjustments of ``graph.store.virtuoso``
 
 
 _SERVERS: dict[str, Server] = {}  # query URL -> what its probe learnt (per process)
@@ -196,8 +193,10 @@ def server_of(url: str, *, timeout: float) -> Server:
             tried.append(f"{_WAY_NAMES[way]}: no answer in {min(timeout, PROBE_TIMEOUT):g} s")
             continue
         with response:
-            response.read()
-        found = Server(way, str(response.headers.get("Server", "")).strip())
+            body = response.read(65536)
+        software = str(response.headers.get("Server", "")).strip()
+        # Virtuoso by its Server header, or (behind a proxy that rewrites it) by its way of answering an ASK
+        found = Server(way, software, software.lower().startswith("virtuoso") or b"__ASK_RETVAL" in body)
         _SERVERS[url] = found
         return found
     raise StoreError(f"{url}: the server answered no SPARQL query ({'; '.join(tried)})")

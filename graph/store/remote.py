@@ -124,7 +124,7 @@ class RemoteStore(GraphStore):
         params = dataset.protocol_params(oxigraph=self.endpoints.oxigraph)
         text, accept = sparql, _ACCEPT
         if server.virtuoso:
-            text = virtuoso.typed_strings(sparql)
+            text = virtuoso.wide_strings(sparql)
             text = virtuoso.without_system_graphs(text) if dataset.is_union else text
             graph = virtuoso.query_form(sparql) in ("CONSTRUCT", "DESCRIBE")
             accept = virtuoso.ACCEPT_TRIPLES if graph else virtuoso.ACCEPT_RESULTS

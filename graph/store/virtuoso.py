@@ -14,10 +14,10 @@ Measured on Virtuoso Open Source 7.2.5 (Debian's ``virtuoso-opensource-7-bin``):
   label (pyoxigraph refuses it); the prefix is dropped while the answer streams by.
 * Booleans come back as ``"0"``/``"1"`` typed ``xsd:boolean`` (valid, but not the canonical form the
   embedded store gives): they are written ``false``/``true`` while the answer streams by.
-* A simple literal with non-ASCII characters in a ``VALUES`` block matches nothing (the same
-  literal in a triple pattern or a FILTER does), and a non-ASCII ``GROUP_CONCAT`` separator
-  (``、``) joins as ``?``: such literals are sent as ``"…"^^xsd:string``, the same RDF term
-  (which Virtuoso reads as a wide string).
+* ``STR()`` of a non-ASCII simple literal written in the query (inline, or bound by ``VALUES`` or
+  ``BIND``) gives ``"??"``, and a non-ASCII ``GROUP_CONCAT`` separator (``、``) joins as ``?``:
+  ``wide_strings`` drops such ``STR()`` calls (the identity on a simple literal) and sends the
+  separator as ``"…"^^xsd:string``.
 * A CONSTRUCT asked for in SPARQL JSON comes back as a non-standard table: CONSTRUCT and DESCRIBE
   ask for N-Triples only.
 * Its TSV results quote the header and give IRIs without angle brackets (not the W3C TSV
@@ -57,7 +57,7 @@ _TOKEN = re.compile(
     r'<[^<>"{}|^`\\\s]*>'  # an IRI
     r'|"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"  # long strings
     r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*'"  # strings
-    r"|#[^\n]*|[A-Za-z_]\w*|\S"  # a comment, a word, any other character
+    r"|#[^\n]*|[?$]\w+|[A-Za-z_]\w*|\S"  # a comment, a variable, a word, any other character
 )
 _XSD_STRING = "^^<http://www.w3.org/2001/XMLSchema#string>"
 
@@ -107,37 +107,64 @@ def query_form(sparql: str) -> str:
     return "SELECT"
 
 
-def typed_strings(sparql: str) -> str:
-    """``sparql`` with each non-ASCII simple literal of a ``VALUES`` block, and a non-ASCII
-    ``GROUP_CONCAT`` separator, written ``"…"^^xsd:string`` (the same RDF term): Virtuoso 7.2 reads
-    those two as narrow strings, so that such a ``VALUES`` literal matches nothing and ``、`` joins
-    as ``?`` (a literal in a triple pattern or a FILTER is read right).
+def wide_strings(sparql: str) -> str:
+    """``sparql`` rewritten around Virtuoso 7.2's narrow reading of non-ASCII simple literals written in
+    the query: ``STR()`` of one gives ``"??"`` (a literal in the data is read right), and a
+    ``GROUP_CONCAT`` separator such as ``、`` joins as ``?``.
 
-    >>> typed_strings('SELECT (GROUP_CONCAT(?n; separator="、") AS ?all) { VALUES ?q { "质量" "a" "乙"@zh } }')
+    ``STR(x)`` of a simple literal is the literal itself, so ``STR("…")`` and ``STR(?v)``, where every
+    ``VALUES`` row binds ``?v`` to such a literal (the way parameters are bound), lose the ``STR``;
+    a non-ASCII separator is written ``"…"^^xsd:string``, which Virtuoso reads as a wide string.
+    (Typing the ``VALUES`` literals instead would change what they match: Virtuoso keeps RDF 1.0's
+    difference between ``"x"`` and ``"x"^^xsd:string``.)
+
+    >>> wide_strings('SELECT (GROUP_CONCAT(?n; separator="、") AS ?all) '
+    ...              '{ VALUES ?q { "质量" } FILTER(CONTAINS(STR(?n), STR(?q)) || STR("乙") = STR(?n)) }')
     'SELECT (GROUP_CONCAT(?n; separator="、"^^<http://www.w3.org/2001/XMLSchema#string>) AS ?all) \
-{ VALUES ?q { "质量"^^<http://www.w3.org/2001/XMLSchema#string> "a" "乙"@zh } }'
+{ VALUES ?q { "质量" } FILTER(CONTAINS(STR(?n), (?q)) || ("乙") = STR(?n)) }'
     """
-    out: list[str] = []
-    last = 0
-    state = ""  # "values" after the keyword, "block" inside its braces, "separator" after SEPARATOR
-    for m in _TOKEN.finditer(sparql):
-        tok = m.group()
+    tokens = [m for m in _TOKEN.finditer(sparql) if not m.group().startswith("#")]
+    texts = [m.group() for m in tokens]
+    simple = _simple_literal_variables(texts, sparql, tokens)
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in the text
+    for i, tok in enumerate(texts):
         word = tok.upper()
-        if state in ("", "separator") and word in ("VALUES", "SEPARATOR"):
-            state = word.lower()
-        elif state == "values" and tok == "{":
-            state = "block"
-        elif state == "block" and tok == "}":
-            state = ""
-        elif state in ("block", "separator") and tok[0] in "\"'":
-            long_string = tok.startswith(("'''", '"""'))
-            if not tok.isascii() and not long_string and not sparql.startswith(("@", "^^"), m.end()):
-                out.append(sparql[last:m.end()] + _XSD_STRING)
-                last = m.end()
-            if state == "separator":
-                state = ""
-    out.append(sparql[last:])
-    return "".join(out)
+        if word == "STR" and i + 3 < len(texts) and texts[i + 1] == "(" and texts[i + 3] == ")":
+            arg = texts[i + 2]
+            if arg in simple or (_is_simple_literal(arg, sparql, tokens[i + 2].end()) and not arg.isascii()):
+                edits.append((tokens[i].start(), tokens[i].end(), ""))
+        elif word == "SEPARATOR" and i + 2 < len(texts) and texts[i + 1] == "=":
+            lit = texts[i + 2]
+            if lit[0] in "\"'" and not lit.isascii() and _is_simple_literal(lit, sparql, tokens[i + 2].end()):
+                edits.append((tokens[i + 2].end(), tokens[i + 2].end(), _XSD_STRING))
+    for start, end, text in reversed(edits):
+        sparql = sparql[:start] + text + sparql[end:]
+    return sparql
+
+
+def _is_simple_literal(token: str, sparql: str, end: int) -> bool:
+    """A string token with neither a language tag nor a datatype after it."""
+    return token[0] in "\"'" and not sparql.startswith(("@", "^^"), end)
+
+
+def _simple_literal_variables(texts: list[str], sparql: str, tokens: list[re.Match[str]]) -> set[str]:
+    """The variables (``?v``) that every single-variable ``VALUES`` block binds to simple literals only."""
+    good: set[str] = set()
+    bad: set[str] = set()
+    i = 0
+    while i < len(texts):
+        if texts[i].upper() == "VALUES" and i + 2 < len(texts) and texts[i + 1][0] in "?$" and texts[i + 2] == "{":
+            var = "?" + texts[i + 1][1:]
+            j = i + 3
+            ok = True
+            while j < len(texts) and texts[j] != "}":
+                if not (_is_simple_literal(texts[j], sparql, tokens[j].end()) or texts[j].upper() == "UNDEF"):
+                    ok = False
+                j += 1
+            (good if ok else bad).add(var)
+            i = j
+        i += 1
+    return {v for v in good - bad} | {"$" + v[1:] for v in good - bad}
 
 
 class StreamFix:

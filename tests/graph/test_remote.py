@@ -95,7 +95,7 @@ def _params_for(embedded: EmbeddedStore, name: str) -> list[dict[str, str]]:
     full: dict[str, str] = {}
     for p in query.params:
         if p.kind == "string":
-            full[p.name] = "质量"
+            full[p.name] = "质量" if p.name == "q" else "上海市"  # a word inside labels; a whole name
         elif (key := p.name + ("-iri" if p.name == "year" and p.kind == "iri" else "")) in samples:
             rows = embedded.select_query(samples[key])
             if rows:

@@ -24,12 +24,14 @@ import pytest
 
 from graph.build.remote import build_remote
 from graph.store import EmbeddedStore
+from graph.store.protocol import forget, server_of
 from graph.store.remote import Endpoints, RemoteStore, RemoteWriter, derive_endpoints
 from qgkg.build import build
 from qgkg.config import Settings
 from tests.conftest import LiveServer, run_server
 from tests.graph.sparql_servers import RemoteBuild
 from tests.graph.test_cli import assert_one_line_error, qgkg
+from tests.graph.test_protocol import Refusing
 
 pytestmark = pytest.mark.server
 
@@ -228,3 +230,21 @@ def test_build_clean_drops_and_rebuilds_the_same_graph(remote_build: RemoteBuild
     assert RemoteStore(settings).count_triples() == embedded.count_triples()
     args = ("query", "-f", "agencies_by_activities_led", "--format", "csv")
     assert _remote(remote_build, *args) == _embedded(remote_build, *args)
+
+
+def test_server_told_apart_behind_a_proxy(remote_build: RemoteBuild) -> None:
+    """Virtuoso is recognised by its answer to the probe when a proxy hides its Server header, so that
+    its answers are still evened out (here: an ASK, and a non-ASCII VALUES literal)."""
+    base, path = remote_build.url.rsplit("/", 1)
+    with Refusing(base).running() as proxy:
+        url = f"{proxy}/{path}"
+        try:
+            store = RemoteStore(Settings(endpoint=url))
+            assert store.ask("ASK { ?p a <https://w3id.org/qgkg/ontology#Plan> }")
+            assert server_of(url, timeout=5).virtuoso == (remote_build.server == "virtuoso")
+            assert not server_of(url, timeout=5).software.lower().startswith("virtuoso")
+            named = 'VALUES ?n { "上海市" } ?c <http://www.w3.org/2004/02/skos/core#prefLabel> ?l FILTER(STR(?l) = ?n)'
+            rows = store.select_query(f"SELECT DISTINCT ?c WHERE {{ {named} }}")
+            assert [r["c"].value for r in rows] == ["https://w3id.org/qgkg/id/city/shanghai"]
+        finally:
+            forget(url)
