@@ -157,7 +157,8 @@ class RemoteStore(GraphStore):
         return _as_query_triples(result)
 
     def dump(self, out: IO[bytes], fmt: RdfFormat) -> int:
-        """Stream every graph: a Graph Store GET of the dataset where possible, else a streamed SELECT."""
+        """Stream every graph: a Graph Store GET of the dataset from an Oxigraph server, else one CONSTRUCT
+        per named graph."""
         quads = self._dataset_quads()
         n = 0
 
