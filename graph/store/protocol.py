@@ -30,7 +30,7 @@ from typing import Any
 from qgkg.errors import QueryError, StoreError
 
 CONNECT_TIMEOUT = 5.0  # seconds to open a TCP connection to the server
-PROBE_TIMEOUT = 10.0  # seconds the probe's ``ASK {}`` may take before the next way of asking is tried
+PROBE_TIMEOUT = 5.0  # seconds the probe's ``ASK {}`` may take before the next way of asking is tried
 QUERY_WAYS = ("form", "direct", "get")
 UPDATE_WAYS = ("form", "direct")
 _REFUSED_WAY = (405, 406, 415, 501)  # statuses that mean "not this way of asking", not "bad query"
