@@ -33,7 +33,7 @@ from graph.build.workers import FileResult, extract_all
 from graph.build.write import merged_description, replace_contributions
 from graph.store import Version, reference_graph_iri
 from graph.store.manifest import Counts, Manifest, Source
-from graph.store.remote import RemoteStore, RemoteWriter
+from graph.store.remote import RemoteStore, RemoteWriter, insert_ops
 from qgkg.config import Settings
 
 _QG = "https://w3id.org/qgkg/ontology#"
@@ -46,7 +46,6 @@ SELECT (COUNT(DISTINCT ?p) AS ?plans) (COUNT(DISTINCT ?a) AS ?activities) (COUNT
   {{ GRAPH ?g {{ ?p a <{_QG}Plan> }} }} UNION {{ GRAPH ?g {{ ?a a <{_QG}Activity> }} }}
   UNION {{ GRAPH ?r {{ ?o a <{_QG}Agency> }} }}
 }}"""
-_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
 def _endpoint_key(url: str) -> str:
@@ -193,12 +192,11 @@ def _send_reference(writer: RemoteWriter, contrib: ox.Store, touched: set[Any], 
     if full:
         writer.replace_graphs([(ref, _nt(static) + _nt(merged))])
     elif subjects:
-        iris = " ".join(str(s) for s in subjects - static_subjects if isinstance(s, ox.NamedNode))
-        writer.update(
-            f"DELETE {{ GRAPH <{ref}> {{ ?s ?p ?o }} }}\n"
-            f"WHERE {{ VALUES ?s {{ {iris} }} GRAPH <{ref}> {{ ?s ?p ?o }} }} ;\n"
-            f"INSERT DATA {{ GRAPH <{ref}> {{\n{_nt(merged)}}} }}"
-        )
+        iris = sorted(str(s) for s in subjects - static_subjects if isinstance(s, ox.NamedNode))
+        deletes = [f"DELETE {{ GRAPH <{ref}> {{ ?s ?p ?o }} }}\n"
+                   f"WHERE {{ VALUES ?s {{ {' '.join(iris[i:i + 500])} }} GRAPH <{ref}> {{ ?s ?p ?o }} }}"
+                   for i in range(0, len(iris), 500)]  # short VALUES blocks: Virtuoso's parser has limits
+        writer.update_batched(deletes + insert_ops(ref, _nt(merged)))
 
 
 def _write_reports(local: Version, good: list[FileResult], shapes: str) -> None:
@@ -213,5 +211,5 @@ def _write_reports(local: Version, good: list[FileResult], shapes: str) -> None:
 
 def _counts(store: RemoteStore) -> Counts:
     row = store.select_query(_COUNTS)[0]
-    triples = int(store.select_query(_TRIPLES)[0]["n"].value)
+    triples = store.count_triples()
     return Counts(int(row["plans"].value), int(row["activities"].value), int(row["agencies"].value), triples)

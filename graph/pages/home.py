@@ -22,7 +22,7 @@ def home_page(store: GraphStore) -> HomePage:
         stats = compute_stats(store)
     manifest = store.manifest if isinstance(store, EmbeddedStore) else None
     counts = dict(stats["counts"])
-    triples = manifest.total.triples if manifest is not None else 0
+    triples = manifest.total.triples if manifest is not None else store.count_triples()  # remote: ask it
     counts.setdefault("triples", triples)
     if triples:
         counts["triples"] = triples

@@ -37,6 +37,7 @@ from graph.query.prefixes import PROLOGUE_LINES, predeclared, with_prologue
 from graph.query.results import MEDIA_TYPES, write_boolean, write_solutions
 from graph.store import Dataset, EmbeddedStore, GraphStore, Value, check_query_allowed
 from graph.store.formats import RdfFormat, ResultFormat
+from graph.store.protocol import ReadTimeoutError
 from graph.store.results import write_triples
 from qgkg.errors import QgkgError, QueryError
 
@@ -288,7 +289,7 @@ class QueryService:
                 check_query_allowed(job.sparql)
                 try:
                     return run_job(remote, replace(job, sparql=with_prologue(job.sparql, job.base)))
-                except TimeoutError as exc:
+                except (TimeoutError, ReadTimeoutError) as exc:
                     raise QueryTimeoutError(
                         f"the remote store did not answer within {self.timeout:g} s"
                     ) from exc

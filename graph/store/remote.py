@@ -1,9 +1,12 @@
-"""A remote SPARQL 1.1 server as the store: reads through the Protocol, writes through the Graph Store Protocol.
+"""A remote SPARQL 1.1 server as the store: reads through the Protocol, writes through the Graph Store
+Protocol or SPARQL Update.
 
 ``RemoteStore`` answers the same ``GraphStore`` API as the embedded store, so that the CLI,
 the network code and the web app do not know which one they talk to; ``RemoteWriter``
 replaces named graphs for ``graph.build.remote``, which writes one named graph per plan,
-like the embedded build.
+like the embedded build. How requests are sent (form-encoded first, the way each server answers
+learnt once), timeouts and one-line errors: ``graph.store.protocol``; what Virtuoso 7 answers
+differently and how it is evened out: ``graph.store.virtuoso``.
 
 Endpoints are derived from the query URL when they can be (``--update-endpoint`` and
 ``--gsp-endpoint`` win): Oxigraph server ``/query`` → ``/update``, ``/store``; Fuseki
@@ -13,14 +16,14 @@ Virtuoso ``/sparql`` → ``/sparql``, ``/sparql-graph-crud``. See docs/REMOTE.md
 
 .. warning::
    ``query`` sends user-supplied SPARQL to the server: ``SERVICE`` is refused by the
-   callers (``check_query_allowed``); the time limit is ``Settings.query_timeout`` on the
-   HTTP exchange, and the server's own limits apply.
+   callers (``check_query_allowed``); the time limit is ``Settings.query_timeout``, the read
+   timeout of the HTTP exchange, and the server's own limits apply.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
-import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Iterator
@@ -29,12 +32,14 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
+from graph.store import virtuoso
 from graph.store.api import GraphStore
-from graph.store.dataset import Dataset
+from graph.store.dataset import UNION, Dataset
 from graph.store.formats import RdfFormat
+from graph.store.protocol import HttpStatusError, media_type, open_url, query_request, send_update, server_of
 from graph.store.values import PREFIXES
 from qgkg.config import Settings
-from qgkg.errors import QueryError, StoreError
+from qgkg.errors import StoreError
 
 _ACCEPT = (
     "application/sparql-results+json, text/tab-separated-values;q=0.9, "
@@ -103,29 +108,6 @@ def endpoints_of(settings: Settings) -> Endpoints:
     return derive_endpoints(settings.endpoint, update=settings.update_endpoint, gsp=settings.gsp_endpoint)
 
 
-# --- substitutions -------------------------------------------------------------------------------
-
-# --- HTTP ------------------------------------------------------------------------------------------
-
-
-def _open(req: urllib.request.Request, what: str, timeout: float) -> Any:
-    try:
-        return urllib.request.urlopen(req, timeout=timeout)
-    except urllib.error.HTTPError as exc:
-        body = exc.read(2000).decode("utf-8", "replace")
-        first = next((line for line in body.splitlines() if line.strip()), exc.reason)
-        if exc.code == 400:
-            raise QueryError(f"{what}: the server refused the request: {first}") from None
-        raise StoreError(f"{what}: HTTP {exc.code} {first}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise StoreError(f"{what}: cannot reach the server ({reason})") from None
-
-
-def _media_type(response: Any) -> str:
-    return str(response.headers.get("Content-Type", "")).split(";")[0].strip().lower()
-
-
 class RemoteStore(GraphStore):
     """A SPARQL 1.1 server spoken to over HTTP (the union of its graphs is the graph)."""
 
@@ -136,26 +118,36 @@ class RemoteStore(GraphStore):
         self.timeout = settings.query_timeout
 
     def _run(self, sparql: str, dataset: Dataset) -> Any:
-        """POST the query; the parsed answer: a pyoxigraph result, or an iterator of triples."""
+        """Send the query the way the server answers; the parsed answer: a pyoxigraph result, or triples."""
+        url = self.endpoints.query
+        server = server_of(url, timeout=self.timeout)
         params = dataset.protocol_params(oxigraph=self.endpoints.oxigraph)
-        url = self.endpoints.query + ("?" + urllib.parse.urlencode(params) if params else "")
-        req = urllib.request.Request(
-            url,
-            data=sparql.encode("utf-8"),
-            headers={"Content-Type": "application/sparql-query; charset=utf-8", "Accept": _ACCEPT},
-            method="POST",
-        )
-        response = _open(req, self.endpoints.query, self.timeout)
-        media = _media_type(response)
+        text, accept = sparql, _ACCEPT
+        if server.virtuoso:
+            text = virtuoso.wide_strings(sparql)
+            text = virtuoso.without_system_graphs(text) if dataset.is_union else text
+            graph = virtuoso.query_form(sparql) in ("CONSTRUCT", "DESCRIBE")
+            accept = virtuoso.ACCEPT_TRIPLES if graph else virtuoso.ACCEPT_RESULTS
+        response = open_url(query_request(url, server.way, text, params, accept), url, read_timeout=self.timeout)
+        if cap := response.headers.get("X-SPARQL-MaxRows"):
+            response.close()
+            raise StoreError(f"{url}: the server cut the answer at {cap} rows (Virtuoso's ResultSetMaxRows "
+                             "in virtuoso.ini: raise it)")
+        media = media_type(response)
         try:
             if media in _RESULT_TYPES:
+                if server.virtuoso:
+                    fixed = virtuoso.StreamFix(response, virtuoso.JSON)
+                    return virtuoso.as_boolean(ox.parse_query_results(fixed, _RESULT_TYPES[media]))
                 return ox.parse_query_results(response, _RESULT_TYPES[media])  # streamed
             if media in _GRAPH_TYPES:
+                if server.virtuoso:
+                    return ox.parse(virtuoso.StreamFix(response, virtuoso.NTRIPLES), _GRAPH_TYPES[media])
                 return ox.parse(response, _GRAPH_TYPES[media])  # streamed
         except SyntaxError as exc:
-            raise StoreError(f"{self.endpoints.query}: unreadable answer ({exc})") from None
+            raise StoreError(f"{url}: unreadable answer ({exc})") from None
         response.close()
-        raise StoreError(f"{self.endpoints.query}: unexpected answer type {media or 'none'}")
+        raise StoreError(f"{url}: unexpected answer type {media or 'none'}")
 
     def raw_query(self, sparql: str, **options: Any) -> Any:
         """Like ``GraphStore.raw_query``: pyoxigraph's result objects, as the embedded store gives them."""
@@ -165,7 +157,8 @@ class RemoteStore(GraphStore):
         return _as_query_triples(result)
 
     def dump(self, out: IO[bytes], fmt: RdfFormat) -> int:
-        """Stream every graph: a Graph Store GET of the dataset where possible, else a streamed SELECT."""
+        """Stream every graph: a Graph Store GET of the dataset from an Oxigraph server, else one CONSTRUCT
+        per named graph."""
         quads = self._dataset_quads()
         n = 0
 
@@ -184,19 +177,35 @@ class RemoteStore(GraphStore):
     def _dataset_quads(self) -> Iterator[ox.Quad]:
         if self.endpoints.gsp and self.endpoints.oxigraph:
             req = urllib.request.Request(self.endpoints.gsp, headers={"Accept": "application/n-quads"})
-            response = _open(req, self.endpoints.gsp, max(self.timeout, 3600))
-            if _media_type(response) == "application/n-quads":
+            response = open_url(req, self.endpoints.gsp, read_timeout=max(self.timeout, 3600))
+            if media_type(response) == "application/n-quads":
                 return iter(ox.parse(response, ox.RdfFormat.N_QUADS))
             response.close()
-        req = urllib.request.Request(
-            self.endpoints.query,
-            data=b"SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
-            headers={"Content-Type": "application/sparql-query", "Accept": "text/tab-separated-values"},
-            method="POST",
-        )
-        response = _open(req, self.endpoints.query, max(self.timeout, 3600))
-        fmt = _RESULT_TYPES.get(_media_type(response), ox.QueryResultsFormat.TSV)
-        return (ox.Quad(s["s"], s["p"], s["o"], s["g"]) for s in ox.parse_query_results(response, fmt))
+        return self._graph_by_graph()
+
+    def _graph_by_graph(self) -> Iterator[ox.Quad]:
+        """Every named graph by its own CONSTRUCT: each answer stays below a server's cap on result
+        rows (Virtuoso's ``ResultSetMaxRows``), and memory does not grow with the dump."""
+        listing = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._leave_out('g')} }} ORDER BY ?g"
+        graphs = [s["g"] for s in self._run(listing, UNION)]
+        for g in graphs:
+            n = 0
+            for t in self._run(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}", UNION):
+                n += 1
+                yield ox.Quad(t.subject, t.predicate, t.object, g)
+            count = self.select_query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")
+            if n < int(count[0]["n"].value):  # a CONSTRUCT cut short says nothing (Virtuoso's ResultSetMaxRows)
+                raise StoreError(f"{self.endpoints.query}: the server gave {n} of the {count[0]['n'].value} "
+                                 f"triples of {g}; raise its cap on answers (Virtuoso: ResultSetMaxRows)")
+
+    def count_triples(self) -> int:
+        """The number of triples in the named graphs (a server's own system graphs left out)."""
+        rows = self.select_query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._leave_out('g')} }}")
+        return int(rows[0]["n"].value) if rows else 0
+
+    def _leave_out(self, graph_var: str) -> str:
+        """A FILTER keeping the server's own system graphs (Virtuoso's) out of ``GRAPH ?graph_var``."""
+        return virtuoso.leave_out(graph_var) if server_of(self.endpoints.query, timeout=self.timeout).virtuoso else ""
 
     def close(self) -> None:
         """Nothing to release: every request has its own connection."""
@@ -212,11 +221,19 @@ def _as_query_triples(triples: Iterable[ox.Triple]) -> Any:
 
 # --- writing -----------------------------------------------------------------------------------------
 
-_BATCH_BYTES = 4 << 20
+_BATCH_BYTES = 4 << 20  # at most this much SPARQL Update text in one request
+_CHUNK_TRIPLES = 1000  # triples per INSERT DATA: Virtuoso 7.2's parser gives up near 5,000 lines
+_BNODE_LABEL = re.compile(r"(?<![\w\\])_:([A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?)")
 
 
 class RemoteWriter:
-    """Replaces named graphs on the server: Graph Store PUTs, or batched SPARQL Updates without GSP."""
+    """Replaces named graphs on the server: Graph Store PUTs, or batched SPARQL Updates without GSP.
+
+    A server without a Graph Store endpoint (the first PUT answers 404, 405 or 501) is written by
+    SPARQL Update from then on, when it has an update endpoint; a refusal of rights (401, 403) is an
+    error, since Update would be refused too. Graphs are dropped by Update where
+    there is one (a GSP DELETE of a missing endpoint looks like a missing graph).
+    """
 
     def __init__(self, endpoints: Endpoints, *, timeout: float = 600.0) -> None:
         if not endpoints.gsp and not endpoints.update:
@@ -225,14 +242,15 @@ class RemoteWriter:
         self.endpoints = endpoints
         self.timeout = timeout
         self.requests = 0
+        self.use_gsp = endpoints.gsp is not None
 
     def _send(self, url: str, method: str, body: bytes | None, content_type: str | None) -> None:
         headers = {"Content-Type": content_type} if content_type else {}
         req = urllib.request.Request(url, data=body, headers=headers, method=method)
         try:
-            _open(req, url, self.timeout).close()
-        except StoreError as exc:
-            if method == "DELETE" and "HTTP 404" in str(exc):
+            open_url(req, url, read_timeout=self.timeout).close()
+        except HttpStatusError as exc:
+            if method == "DELETE" and exc.status == 404:
                 return  # the graph was not there
             raise
         self.requests += 1
@@ -241,21 +259,35 @@ class RemoteWriter:
         """Run one SPARQL Update request."""
         if not self.endpoints.update:
             raise StoreError(f"{self.endpoints.query}: no update endpoint known; give --update-endpoint")
-        self._send(self.endpoints.update, "POST", sparql.encode("utf-8"), "application/sparql-update; charset=utf-8")
+        send_update(self.endpoints.update, sparql, read_timeout=self.timeout)
+        self.requests += 1
 
     def replace_graphs(self, put: Iterable[tuple[str, str]], drop: Iterable[str] = ()) -> None:
         """Write each ``(graph IRI, N-Triples)`` as the whole content of its graph; drop the others."""
-        if self.endpoints.gsp:
+        pending = iter(put)
+        if self.use_gsp:
+            for iri, nt in pending:
+                try:
+                    self._send(self._gsp_url(iri), "PUT", nt.encode("utf-8"), "application/n-triples")
+                except HttpStatusError as exc:
+                    if self.requests or not self.endpoints.update or exc.status not in (404, 405, 501):
+                        raise
+                    self.use_gsp = False  # no (writable) Graph Store here: SPARQL Update for the rest
+                    pending = itertools.chain([(iri, nt)], pending)
+                    break
+        drop = list(drop)
+        if self.use_gsp and not self.endpoints.update:
             for iri in drop:
                 self._send(self._gsp_url(iri), "DELETE", None, None)
-            for iri, nt in put:
-                self._send(self._gsp_url(iri), "PUT", nt.encode("utf-8"), "application/n-triples")
-            return
-        ops = [f"DROP SILENT GRAPH <{iri}>" for iri in drop]
-        ops += [f"DROP SILENT GRAPH <{iri}> ;\nINSERT DATA {{ GRAPH <{iri}> {{\n{nt}}} }}" for iri, nt in put]
+            drop = []
+        self.update_batched([f"DROP SILENT GRAPH <{iri}>" for iri in drop]
+                      + [op for iri, nt in pending for op in insert_ops(iri, nt, replace=True)])
+
+    def update_batched(self, ops: Iterable[str]) -> None:
+        """Send the operations, several to a request (each request is applied atomically)."""
         batch: list[str] = []
         size = 0
-        for op in ops:  # one request per batch: each batch is applied atomically
+        for op in ops:
             if batch and size + len(op) > _BATCH_BYTES:
                 self.update(" ;\n".join(batch))
                 batch, size = [], 0
@@ -267,3 +299,49 @@ class RemoteWriter:
     def _gsp_url(self, iri: str) -> str:
         gsp = str(self.endpoints.gsp)
         return gsp + ("&" if "?" in gsp else "?") + urllib.parse.urlencode({"graph": iri})
+
+
+def insert_ops(graph: str, nt: str, *, replace: bool = False) -> list[str]:
+    """Operations that insert N-Triples ``nt`` into ``graph``, at most about ``_CHUNK_TRIPLES`` triples each
+    (preceded by ``DROP SILENT GRAPH`` with ``replace``).
+
+    Triples that share a blank node stay in one operation, written ``INSERT { … } WHERE {}`` (the same
+    effect as ``INSERT DATA``, which Virtuoso 7.2 refuses with a blank node: "not allowed in a constant
+    clause"); the others go as ``INSERT DATA``.
+
+    >>> insert_ops("http://g", "<http://s> <http://p> 1 .\\n", replace=True)
+    ['DROP SILENT GRAPH <http://g>', 'INSERT DATA { GRAPH <http://g> {\\n<http://s> <http://p> 1 .\\n} }']
+    >>> insert_ops("http://g", "<http://s> <http://p> _:b .\\n")
+    ['INSERT { GRAPH <http://g> {\\n<http://s> <http://p> _:b .\\n} } WHERE {}']
+    """
+    ops = [f"DROP SILENT GRAPH <{graph}>"] if replace else []
+    plain: list[str] = []
+    groups: dict[str, list[str]] = {}  # a blank node's label -> the lines of its group (shared by the group)
+    for line in nt.split("\n"):  # N-Triples: one triple a line
+        if not line.strip():
+            continue
+        labels = _BNODE_LABEL.findall(line)
+        if not labels:
+            plain.append(line + "\n")
+            continue
+        group = [line + "\n"]
+        for label in labels:
+            other = groups.get(label)
+            if other is not None and other is not group:
+                other.extend(group)
+                for key, value in groups.items():
+                    if value is group:
+                        groups[key] = other
+                group = other
+            groups[label] = group
+    for i in range(0, len(plain), _CHUNK_TRIPLES):
+        ops.append(f"INSERT DATA {{ GRAPH <{graph}> {{\n{''.join(plain[i:i + _CHUNK_TRIPLES])}}} }}")
+    chunk: list[str] = []
+    for group in {id(g): g for g in groups.values()}.values():
+        if chunk and len(chunk) + len(group) > _CHUNK_TRIPLES:
+            ops.append(f"INSERT {{ GRAPH <{graph}> {{\n{''.join(chunk)}}} }} WHERE {{}}")
+            chunk = []
+        chunk.extend(group)
+    if chunk:
+        ops.append(f"INSERT {{ GRAPH <{graph}> {{\n{''.join(chunk)}}} }} WHERE {{}}")
+    return ops
