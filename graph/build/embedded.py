@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -30,8 +31,10 @@ from graph.build.static import load_static_reference, static_digest
 from graph.build.steps import BuildDelta, PostBuildStep, run_steps
 from graph.build.workers import FileResult, extract_all
 from graph.build.write import apply_results, counts, merge_entities
-from graph.store import StoreDir, Version
+from graph.store import StoreDir, Version, reference_graph_iri
+from graph.store.integrity import record, update_graph_digests
 from graph.store.manifest import Counts, Failure, Manifest, Source, Stat
+from graph.store.versions import DEFAULT_KEEP
 from qgkg.config import DEFAULT_BASE
 from qgkg.errors import StoreError
 
@@ -69,6 +72,7 @@ def build(
     on_files: Callable[[int], None] | None = None,
     validate: bool = True,
     steps: Iterable[PostBuildStep] = (),
+    keep: int = DEFAULT_KEEP,
 ) -> BuildReport:
     """Add or update the plans of ``paths`` in the store at ``root`` (see the module docstring).
 
@@ -76,7 +80,11 @@ def build(
     the same worker, and the reference descriptions the build touched are validated after the
     merge; the reports are kept in the version's ``validation.json`` (``graph.validate.reports``).
     ``steps`` run on the new version before it becomes current (the shell passes
-    ``graph.derived.POST_BUILD_STEPS``).
+    ``graph.derived.POST_BUILD_STEPS``). Once the new version is current, old versions are pruned:
+    the newest ``keep`` complete ones (and the current one) stay (``StoreDir.prune``).
+
+    A write that fails (a full disk, a read-only folder) is a one-line ``StoreError`` naming the
+    folder and the reason; the new version is removed and the previous one stays current.
     """
     run = _Run(Path(root), base, validate)
     report = BuildReport()
@@ -92,14 +100,36 @@ def build(
         if run.previous is not None and not run.good and run.old.static_sha256 == static_digest():
             _keep_current(run, report)  # nothing to change: the current version stays current
         else:
-            version = sdir.new_version_path()
+            version = _new_version(sdir)
             manifest = _write_version(run, version, list(steps))
-            sdir.switch_to(version)
-            sdir.prune()
+            _switch(sdir, version)
+            sdir.prune(keep=keep)
             report.version = version.name
             report.count(manifest.total)
     report.seconds = time.perf_counter() - run.started
     return report
+
+
+def _new_version(sdir: StoreDir) -> Path:
+    try:
+        return sdir.new_version_path()
+    except OSError as exc:
+        raise _write_error(sdir.versions, exc) from None
+
+
+def _switch(sdir: StoreDir, version: Path) -> None:
+    try:
+        sdir.switch_to(version)
+    except OSError as exc:
+        shutil.rmtree(version, ignore_errors=True)
+        raise _write_error(sdir.current_link, exc) from None
+
+
+def _write_error(where: Path, exc: BaseException) -> StoreError:
+    """One line for a failed write: where, why, and that the previous version is untouched."""
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else " ".join(str(exc).split())
+    return StoreError(f"{where}: cannot write ({reason}); the build was abandoned and the previous version "
+                      "is still current")
 
 
 def _start(run: _Run, sdir: StoreDir, paths: list[Path], clean: bool, report: BuildReport) -> None:
@@ -173,18 +203,41 @@ def _write_version(run: _Run, version: Path, steps: list[PostBuildStep]) -> Mani
         if checking is not None and run.shapes is not None:
             write_report(version, run.previous, run.good, checking, run.base, run.shapes)
             run.phase("reference_shacl_wait")
+        graphs = _graph_digests(run, main, contrib, delta)
         main.flush()
         contrib.flush()
         del main, contrib
+        manifest.integrity = record(version, graphs)
         run.phase("finish")
         manifest.phase_seconds = {k: round(v, 3) for k, v in run.phases.items()}
         files.write_manifest(manifest)
         return manifest
-    except BaseException:
+    except BaseException as exc:
         if checking is not None:
             checking.cancel()
         shutil.rmtree(version, ignore_errors=True)
+        if isinstance(exc, OSError | sqlite3.OperationalError) or _is_io_error(exc):
+            raise _write_error(version, exc) from None
         raise
+
+
+def _is_io_error(exc: BaseException) -> bool:
+    """True for an engine's failed write (Oxigraph reports RocksDB's I/O errors as RuntimeError)."""
+    text = str(exc)
+    return isinstance(exc, RuntimeError) and any(
+        w in text for w in ("IO error", "No space left", "Read-only file system", "Permission denied"))
+
+
+def _graph_digests(run: _Run, main: ox.Store, contrib: ox.Store, delta: BuildDelta) -> dict[str, Any]:
+    """Each graph's count and digest (``graph.store.integrity``): the previous version's for the graphs
+    this build did not rewrite; the reference graph is digested again (the build merges into it)."""
+    previous = (run.old.integrity or {}).get("graphs", {}) if run.previous is not None else {}
+    changed = set(delta.removed) | set(delta.added)
+    ref = reference_graph_iri(run.base)
+    return {
+        "oxigraph": update_graph_digests(main, previous.get("oxigraph"), changed | {ref, ""}),
+        "contrib": update_graph_digests(contrib, previous.get("contrib"), changed),
+    }
 
 
 def _write_graphs(run: _Run, main: ox.Store, contrib: ox.Store) -> tuple[Manifest, BuildDelta, set[Any]]:
