@@ -18,10 +18,12 @@ from typing import Any
 import click
 
 from graph.store.formats import RdfFormat
+from graph.store.versions import DEFAULT_KEEP
 from qgkg.config import ONTOLOGY_NS, Settings
 from qgkg.errors import QgkgError
 from qgkg.options import EXIT_CODES, bundled_corpus, one_line_errors, settings_from, store_options
 from qgkg.read_commands import export, network, query
+from qgkg.store_commands import check_store, store_group
 
 __all__ = ["bundled_corpus", "main"]
 
@@ -38,6 +40,8 @@ def main() -> None:
     # (or WARNING) shows the structured log lines as well.
     level = os.environ.get("QGKG_LOG_LEVEL", "ERROR").upper()
     logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", level=getattr(logging, level, logging.ERROR))
+    if logging.getLogger("qgkg.store").getEffectiveLevel() > logging.WARNING:
+        logging.getLogger("qgkg.store").setLevel(logging.WARNING)  # a dangling 'current' link is always said
 
 
 @main.command(epilog=EXIT_CODES)
@@ -48,8 +52,10 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--no-validate", is_flag=True,
               help="Skip SHACL while building (then 'qgkg validate' checks the whole store).")
+@click.option("--keep", type=click.IntRange(min=1), default=DEFAULT_KEEP, show_default=True,
+              help="Complete versions to keep (the new one included); older and interrupted ones are deleted.")
 @one_line_errors
-def build(paths: tuple[Path, ...], clean: bool, jobs: int | None, quiet: bool, no_validate: bool,
+def build(paths: tuple[Path, ...], clean: bool, jobs: int | None, quiet: bool, no_validate: bool, keep: int,
           **kwargs: Any) -> None:
     """Add or update plans in the store (default: the bundled corpus).
 
@@ -58,18 +64,21 @@ def build(paths: tuple[Path, ...], clean: bool, jobs: int | None, quiet: bool, n
     everything); a changed file replaces its plan's named graph. Each plan extracted is
     validated with the SHACL shapes, and the reports are kept for 'qgkg validate'. A file
     that failed and has not changed is reported again, not retried. The build is atomic:
-    a failed or interrupted build leaves the previous store as it was.
+    a failed or interrupted build (a full disk, a read-only folder) leaves the previous store
+    as it was. Each version records the digests of its files and graphs ('qgkg check-store').
+    Once the new version is current, the newest --keep complete versions stay and older ones
+    are deleted ('qgkg store list', 'qgkg store rollback').
     """
     settings = settings_from(kwargs)
     targets = list(paths) or [bundled_corpus()]
-    report = run_build(settings, targets, clean=clean, jobs=jobs, quiet=quiet, validate=not no_validate)
+    report = run_build(settings, targets, clean=clean, jobs=jobs, quiet=quiet, validate=not no_validate, keep=keep)
     print_report(report, settings)
     if report.errors:
         sys.exit(3)
 
 
 def run_build(settings: Settings, targets: list[Path], *, clean: bool = False, jobs: int | None = None,
-              quiet: bool = False, validate: bool = True) -> Any:
+              quiet: bool = False, validate: bool = True, keep: int = DEFAULT_KEEP) -> Any:
     """Build the embedded store (with the post-build steps) or the remote one, with a progress bar on stderr."""
     from tqdm import tqdm
 
@@ -90,7 +99,7 @@ def run_build(settings: Settings, targets: list[Path], *, clean: bool = False, j
             return build_remote(settings, targets, clean=clean, jobs=jobs, progress=progress, on_files=on_files,
                                 validate=validate)
         return do_build(settings.store, targets, base=settings.base, clean=clean, jobs=jobs,
-                        progress=progress, on_files=on_files, validate=validate)
+                        progress=progress, on_files=on_files, validate=validate, keep=keep)
     finally:
         if "bar" in bar:
             bar["bar"].close()
@@ -191,11 +200,20 @@ def validate(jobs: int | None, verbose: bool, recheck: bool, **kwargs: Any) -> N
 
     Builds validate each plan they extract and keep the reports; this command reads them
     when they were made with the current shapes, and validates the store otherwise (or
-    with --recheck). A remote store is always validated.
+    with --recheck). A remote store is always validated. With --recheck the version's files and
+    graphs are first checked against the digests its build recorded ('qgkg check-store').
     """
     from graph.validate.store_checks import validate_store
+    from graph.store.versions import repair_hint
+    from qgkg.store_commands import full_problems
 
     settings = settings_from(kwargs)
+    if recheck and not settings.endpoint:
+        version, problems = full_problems(settings)
+        for p in problems:
+            click.echo(f"error: {p.line(version)}; {repair_hint(p, settings.store)}", err=True)
+        if problems:
+            sys.exit(1)
     summary = validate_store(settings, jobs=jobs, recheck=recheck)
     for name, rep in summary.items():
         if rep.violations or rep.warnings or verbose:
@@ -217,19 +235,32 @@ def validate(jobs: int | None, verbose: bool, recheck: bool, **kwargs: Any) -> N
 @store_options
 @one_line_errors
 def serve(host: str, port: int, threads: int, **kwargs: Any) -> None:
-    """Serve the graph on the web (builds the bundled corpus first if the store is empty)."""
+    """Serve the graph on the web (builds the bundled corpus first in a folder that never held a version).
+
+    A store whose 'current' link is missing or dangling is served from its newest complete
+    version, with a warning, and never built over. Before serving, the current version is
+    checked cheaply against the digests its build recorded; a damaged side file is rebuilt
+    from the Oxigraph store (one line each), a damaged graph refused (one line).
+    """
     from graph.store import StoreDir
+    from qgkg.store_commands import repair_on_open
     from web.serve import run
 
     settings = settings_from(kwargs)
-    if not settings.endpoint and StoreDir(settings.store).is_empty():
-        click.echo(f"the store {settings.store} is empty: building the bundled corpus first", err=True)
-        report = run_build(settings, [bundled_corpus()])
-        print_report(report, settings)
+    if not settings.endpoint:
+        if StoreDir(settings.store).never_held_a_version():
+            click.echo(f"the store {settings.store} never held a version: building the bundled corpus first",
+                       err=True)
+            report = run_build(settings, [bundled_corpus()])
+            print_report(report, settings)
+        for line in repair_on_open(settings):
+            click.echo(f"repaired: {line}", err=True)
     run(settings, host=host, port=port, threads=threads)
 
 
 main.add_command(query)
+main.add_command(check_store)
+main.add_command(store_group)
 main.add_command(export)
 main.add_command(network)
 

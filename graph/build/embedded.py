@@ -34,7 +34,7 @@ from graph.build.write import apply_results, counts, merge_entities
 from graph.store import StoreDir, Version, reference_graph_iri
 from graph.store.integrity import record, update_graph_digests
 from graph.store.manifest import Counts, Failure, Manifest, Source, Stat
-from graph.store.versions import DEFAULT_KEEP
+from graph.store.versions import DEFAULT_KEEP, REPAIRABLE, damaged
 from qgkg.config import DEFAULT_BASE
 from qgkg.errors import StoreError
 
@@ -54,6 +54,7 @@ class _Run:
     scan: Scan | None = None
     failed: dict[str, Failure] = field(default_factory=dict)
     good: list[FileResult] = field(default_factory=list)
+    reuse_side_files: bool = True  # False: the previous version's side files are damaged; write them anew
     phases: dict[str, float] = field(default_factory=dict)
 
     def phase(self, name: str) -> None:
@@ -97,7 +98,8 @@ def build(
             on_files(len(run.scan.todo) if run.scan else 0)
         run.phase("scan")
         _extract(run, jobs or os.cpu_count() or 1, progress, report)
-        if run.previous is not None and not run.good and run.old.static_sha256 == static_digest():
+        if (run.previous is not None and not run.good and run.old.static_sha256 == static_digest()
+                and run.reuse_side_files):
             _keep_current(run, report)  # nothing to change: the current version stays current
         else:
             version = _new_version(sdir)
@@ -141,6 +143,8 @@ def _start(run: _Run, sdir: StoreDir, paths: list[Path], clean: bool, report: Bu
     report.files_seen = len(files)
     run.previous = None if clean else sdir.current()
     run.old = Manifest() if run.previous is None else Version(run.previous).manifest()
+    if run.previous is not None:
+        _check_previous(run, report)
     if run.previous is not None and run.old.base and run.old.base != run.base:
         raise StoreError(f"{run.root}: built with base {run.old.base}, not {run.base}; use --clean")
     run.shapes = shapes_digest(run.base) if run.validate else None
@@ -148,6 +152,19 @@ def _start(run: _Run, sdir: StoreDir, paths: list[Path], clean: bool, report: Bu
     run.scan = scan(files, run.old.sources, run.old.failed, extractor=run.extractor, shapes=run.shapes)
     run.failed = dict(run.scan.failed)
     report.files_unchanged = run.scan.unchanged
+
+
+def _check_previous(run: _Run, report: BuildReport) -> None:
+    """A damaged previous graph is refused (one line); damaged side files are not reused, with a warning."""
+    assert run.previous is not None
+    problems = Version(run.previous).problems()
+    graph = [p for p in problems if p.part not in REPAIRABLE]
+    if graph:
+        raise damaged(run.previous, graph, run.root)
+    if problems:
+        run.reuse_side_files = False
+        report.warnings.append(f"{problems[0].line(run.previous)}: not reused; the new version's side files are "
+                               "written from the graph")
 
 
 def _extract(run: _Run, jobs: int, progress: Callable[[FileResult], None] | None, report: BuildReport) -> None:
@@ -259,7 +276,7 @@ def _write_graphs(run: _Run, main: ox.Store, contrib: ox.Store) -> tuple[Manifes
     if static_size is not None and old_counts.reference_triples is not None:
         old_counts = replace(old_counts, agencies=0)
     d_ref, d_agencies = merge_entities(main, contrib, touched, run.base)
-    delta = BuildDelta(run.previous, removed, added, run.base,
+    delta = BuildDelta(run.previous if run.reuse_side_files else None, removed, added, run.base,
                        frozenset(t.value for t in touched if isinstance(t, ox.NamedNode)),
                        static_reloaded=static_size is not None)
     total = counts(main, sources, old_counts, ref_triples + d_ref, d_agencies, run.base)
