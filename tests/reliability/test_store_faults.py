@@ -199,14 +199,17 @@ def test_garbage_table_after_the_store_was_opened_is_a_clear_error_page(
     assert name.split("/")[-1] in body and "check-store --repair" in body and "Traceback" not in body
 
 
-def test_web_refuses_a_damaged_version_with_a_page_naming_the_file(
+def test_web_refuses_a_damaged_version_it_switches_to_with_a_page_naming_the_file(
         store: Path, make_app: Callable[..., object]) -> None:
-    path = current(store) / "network.sqlite"
-    path.write_bytes(b"garbage" * 100)
     client = make_app(store).test_client()  # type: ignore[attr-defined]
+    assert client.get("/").status_code == 200
+    path = store / "versions" / "v0000000001" / "network.sqlite"
+    path.write_bytes(b"garbage" * 100)
+    StoreDir(store).switch_to(path.parent)  # as a rollback would; the app reopens on the next request
     resp = client.get("/", headers={"Accept": "text/html"})
     assert resp.status_code == 503
-    assert "network.sqlite" in resp.get_data(as_text=True)
+    body = resp.get_data(as_text=True)
+    assert str(path) in body and "check-store --repair" in body and "Traceback" not in body
 
 
 def test_deleted_side_file_is_named_and_serve_rebuilds_it(store: Path,
