@@ -13,8 +13,9 @@ checked by being read (a damaged one is a one-line ``StoreError``). The JSON lay
 A graph's digest is order-independent: the sum, modulo 2**256, of the sha256 of each quad's
 N-Quads text, so it can be computed by any scan and updated graph by graph. Two checks read it:
 
-* ``quick_check`` (every open of the store the web app and the CLI read): each recorded file is
-  there with its size; the small side files (up to ``QUICK_HASH_LIMIT``) are hashed; a SQLite
+* ``quick_check`` (every open of the store the web app and the CLI read): each recorded file
+  (but ``validation.json``, which ``graph.validate`` reads only when it names this version and the
+  current shapes, and makes again when unreadable) is there with its size; the small side files (up to ``QUICK_HASH_LIMIT``) are hashed; a SQLite
   table must begin with SQLite's header. Milliseconds.
 * ``full_check`` (``qgkg check-store``, ``qgkg validate --recheck``): every file hashed, and every
   graph's quads counted and digested again from Oxigraph. Oxigraph (RocksDB) verifies a block's
@@ -38,6 +39,9 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 STORES = ("oxigraph", "contrib")
 _MOD = 1 << 256
 _UNRECORDED = ("manifest.json",)
+# not checked on open: the SHACL report is read only when it names this version and the current shapes,
+# and is made again when unreadable (``graph.validate``); the full check compares its digest
+_NOT_ON_OPEN = ("validation.json",)
 
 
 @dataclass(frozen=True)
@@ -165,7 +169,8 @@ def quick_check(version: Path, integrity: dict[str, Any] | None) -> list[Problem
     """The cheap check run on every open (see the module docstring); no record, nothing to check."""
     if not integrity:
         return []
-    return _file_problems(version, dict(integrity.get("files", {})), full=False)
+    files = {k: v for k, v in dict(integrity.get("files", {})).items() if k not in _NOT_ON_OPEN}
+    return _file_problems(version, files, full=False)
 
 
 def full_check(version: Path, integrity: dict[str, Any] | None) -> list[Problem]:

@@ -161,8 +161,7 @@ def test_garbage_manifest_is_one_line_naming_it_and_serve_builds_nothing(store: 
     assert versions(store) == ["v0000000001", "v0000000002"]
 
 
-SIDE_FILES = ["network.sqlite", "search.sqlite", "stats.json", "dumps/chunks.sqlite", "dumps/dumps.json",
-              "validation.json"]
+SIDE_FILES = ["network.sqlite", "search.sqlite", "stats.json", "dumps/chunks.sqlite", "dumps/dumps.json"]
 
 
 @pytest.mark.parametrize("name", SIDE_FILES)
@@ -180,6 +179,18 @@ def test_garbage_side_file_is_refused_in_one_line_then_repaired(store: Path, nam
     assert "intact" in repaired.stdout
     assert count_of(plan_count(store)) == 3
     assert qgkg("check-store", "--store", str(store)).code == 0
+
+
+def test_garbage_validation_report_is_found_by_the_full_check_and_made_again(store: Path) -> None:
+    path = current(store) / "validation.json"
+    path.write_text("{garbage", encoding="utf-8")
+    assert count_of(plan_count(store)) == 3  # the graph is intact; the report is read only when valid
+    one_line(qgkg("check-store", "--store", str(store)), code=1, naming=str(path))
+    one_line(qgkg("validate", "--recheck", "--store", str(store)), code=1, naming=str(path))
+    repaired = qgkg("check-store", "--repair", "--store", str(store))
+    assert repaired.code == 0 and f"repaired: {path}" in repaired.stdout, repaired.stderr
+    assert json.loads(path.read_text(encoding="utf-8"))["version"] == "v0000000002"
+    assert qgkg("validate", "--recheck", "--store", str(store)).code == 0
 
 
 @pytest.mark.parametrize("name", ["network.sqlite", "dumps/chunks.sqlite"])
