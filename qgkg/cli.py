@@ -203,8 +203,8 @@ def validate(jobs: int | None, verbose: bool, recheck: bool, **kwargs: Any) -> N
     with --recheck). A remote store is always validated. With --recheck the version's files and
     graphs are first checked against the digests its build recorded ('qgkg check-store').
     """
-    from graph.validate.store_checks import validate_store
     from graph.store.versions import repair_hint
+    from graph.validate.store_checks import validate_store
     from qgkg.store_commands import full_problems
 
     settings = settings_from(kwargs)

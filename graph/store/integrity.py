@@ -14,9 +14,10 @@ A graph's digest is order-independent: the sum, modulo 2**256, of the sha256 of 
 N-Quads text, so it can be computed by any scan and updated graph by graph. Two checks read it:
 
 * ``quick_check`` (every open of the store the web app and the CLI read): each recorded file
-  (but ``validation.json``, which ``graph.validate`` reads only when it names this version and the
-  current shapes, and makes again when unreadable) is there with its size; the small side files (up to ``QUICK_HASH_LIMIT``) are hashed; a SQLite
-  table must begin with SQLite's header. Milliseconds.
+  (but ``validation.json``, which ``graph.validate`` reads only when it names this version and
+  the current shapes, and makes again when unreadable) is there with its size; the small side
+  files (up to ``QUICK_HASH_LIMIT``) are hashed; a SQLite table must begin with SQLite's header.
+  Milliseconds.
 * ``full_check`` (``qgkg check-store``, ``qgkg validate --recheck``): every file hashed, and every
   graph's quads counted and digested again from Oxigraph. Oxigraph (RocksDB) verifies a block's
   checksum only when a read touches it, and a scan reads one of its indexes, so a flipped byte

@@ -149,6 +149,22 @@ def test_rollback_switches_current_and_the_answers(store: Path) -> None:
     one_line(qgkg("store", "rollback", "v7", "--store", str(store)), code=1, naming="v0000000007")
 
 
+def test_build_prunes_by_the_keep_rule_only(store: Path, tmp_path: Path) -> None:
+    (store / "versions" / "v0000000003" / "oxigraph").mkdir(parents=True)  # an interrupted build
+    listing = qgkg("store", "list", "--store", str(store)).stdout
+    assert "v0000000003  incomplete" in listing
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    shutil.copy(bundled_corpus() / "shanghai-2019-report.txt", plans)
+    run = qgkg("build", "-q", "--jobs", "1", "--keep", "3", "--store", str(store), str(plans))
+    assert run.code == 0, run.stderr
+    assert versions(store) == ["v0000000001", "v0000000002", "v0000000004"]  # the interrupted one pruned
+    shutil.copy(bundled_corpus() / "shanghai-2018-plan.txt", plans)
+    assert qgkg("build", "-q", "--jobs", "1", "--store", str(store), str(plans)).code == 0
+    assert versions(store) == ["v0000000004", "v0000000005"]  # the default keeps two
+    assert count_of(plan_count(store)) == 6  # the 2018 plan holds a spliced fragment: two plans
+
+
 # --- damaged files ------------------------------------------------------------------------------
 
 
