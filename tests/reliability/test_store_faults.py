@@ -136,9 +136,17 @@ def test_serve_refuses_a_dangling_current_with_no_complete_version_and_builds_no
     assert versions(store) == ["v0000000001", "v0000000002"]
 
 
-def test_serve_builds_the_demo_only_in_a_folder_that_never_held_a_version(tmp_path: Path) -> None:
-    assert StoreDir(tmp_path / "new").never_held_a_version()
-    assert StoreDir(tmp_path / "new").is_empty()
+def test_serve_builds_the_demo_only_in_a_folder_that_never_held_a_version(store: Path, tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh"
+    assert StoreDir(fresh).never_held_a_version()
+    (fresh / "versions" / "v0000000001" / "oxigraph").mkdir(parents=True)  # an interrupted first build
+    assert StoreDir(fresh).never_held_a_version()
+    (store / "current").unlink()
+    assert not StoreDir(store).never_held_a_version()  # complete versions, no link
+    os.symlink("versions/v0000000009", store / "current")
+    for v in (store / "versions").iterdir():
+        Version(v).manifest_file.unlink()
+    assert not StoreDir(store).never_held_a_version()  # a dangling link: it held one
 
 
 def test_rollback_switches_current_and_the_answers(store: Path) -> None:
