@@ -233,16 +233,20 @@ def _write_version(run: _Run, version: Path, steps: list[PostBuildStep]) -> Mani
         if checking is not None:
             checking.cancel()
         shutil.rmtree(version, ignore_errors=True)
-        if isinstance(exc, OSError | sqlite3.OperationalError) or _is_io_error(exc):
+        if isinstance(exc, OSError) or _is_io_error(exc):
             raise _write_error(version, exc) from None
         raise
 
 
+_IO_WORDS = ("IO error", "No space left", "Read-only file system", "Permission denied",  # RocksDB (Oxigraph)
+             "disk is full", "disk I/O error", "readonly database", "unable to open database")  # SQLite
+
+
 def _is_io_error(exc: BaseException) -> bool:
-    """True for an engine's failed write (Oxigraph reports RocksDB's I/O errors as RuntimeError)."""
+    """True for an engine's failed write: Oxigraph reports RocksDB's I/O errors as RuntimeError, SQLite
+    its own as OperationalError; anything else is a bug and keeps its traceback."""
     text = str(exc)
-    return isinstance(exc, RuntimeError) and any(
-        w in text for w in ("IO error", "No space left", "Read-only file system", "Permission denied"))
+    return isinstance(exc, RuntimeError | sqlite3.OperationalError) and any(w in text for w in _IO_WORDS)
 
 
 def _graph_digests(run: _Run, main: ox.Store, contrib: ox.Store, delta: BuildDelta) -> dict[str, Any]:

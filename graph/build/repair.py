@@ -11,6 +11,7 @@ Oxigraph store is refused (``graph.store.versions.damaged``).
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def rebuild_side_files(version: Path, problems: list[Problem], steps: Mapping[st
         integrity["files"] = dict(sorted(kept.items()))
         manifest.integrity = integrity
         files.write_manifest(manifest)
-    except OSError as exc:
-        reason = exc.strerror or " ".join(str(exc).split())
+    except (OSError, sqlite3.Error, RuntimeError) as exc:  # a read-only or full folder; RocksDB's I/O errors
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else " ".join(str(exc).split())
         raise StoreError(f"{version}: cannot repair ({reason})") from None
     return done

@@ -21,6 +21,7 @@ from graph.store.chunks import dump_from_chunks
 from graph.store.dataset import Dataset
 from graph.store.formats import RdfFormat
 from graph.store.manifest import Manifest
+from graph.store.results import damage_error, is_damage
 from graph.store.values import PREFIXES
 from graph.store.versions import StoreDir, Version, damaged
 from qgkg.errors import QueryError, StoreError
@@ -91,7 +92,9 @@ class EmbeddedStore(GraphStore):
             return self._store.query(sparql, **dataset.oxigraph_options())
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
-        except (RuntimeError, ValueError) as exc:
+        except (RuntimeError, ValueError, OSError) as exc:
+            if is_damage(exc):  # RocksDB read a block whose checksum fails: the store, not the query
+                raise damage_error(exc) from None
             raise QueryError(f"SPARQL query failed: {exc}") from exc
 
     def quads(self) -> Iterator[Any]:

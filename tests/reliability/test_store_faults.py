@@ -272,6 +272,10 @@ def test_flipped_byte_in_an_oxigraph_data_file_is_found_by_the_full_check(store:
     run = plan_count(store)  # the cheap check on open sees the same size; Oxigraph may or may not notice
     assert "Traceback" not in run.stderr
     assert run.code == 1 or count_of(run) == 3
+    for query in ("SELECT * { ?s ?p ?o }", "SELECT * { GRAPH ?g { ?s ?p ?o } }", "SELECT * { ?s a ?o }"):
+        run = qgkg("query", "--store", str(store), "--format", "csv", query)  # every index read
+        if run.code != 0:  # Oxigraph met the damaged block: one line naming it
+            assert "damaged" in one_line(run, code=1, naming=data.name)
     rolled = qgkg("store", "rollback", "v1", "--store", str(store))
     assert rolled.code == 0
     assert count_of(plan_count(store)) == 2
@@ -358,3 +362,7 @@ def test_read_only_store_folder_refuses_a_build_in_one_line_and_is_still_served(
     assert client.get("/").status_code == 200
     assert client.get("/network.csv").status_code == 200
     assert versions(ro) == ["v0000000001", "v0000000002"]
+    (current(store) / "stats.json").unlink()  # through the writable path: the read-only one cannot repair it
+    line = one_line(qgkg("check-store", "--repair", "--store", str(ro)), code=1, naming=str(ro))
+    assert "cannot repair (Read-only file system)" in line
+    one_line(qgkg("serve", "--port", "0", "--store", str(ro)), code=1, naming=str(ro))
