@@ -39,13 +39,18 @@ def current_version(settings: Settings) -> Path:
 
 
 def repair(settings: Settings, version: Path, problems: list[Problem]) -> list[str]:
-    """Write the damaged side files of ``version`` again from its Oxigraph store; one line per file."""
+    """Write the damaged side files of ``version`` again from its Oxigraph store; one line per file.
+
+    It holds the build lock: no build copies (or prunes) the version while it is repaired.
+    """
+    from graph.build.lock import BuildLock
     from graph.build.repair import rebuild_side_files
     from graph.validate.store_checks import validate_version
     from qgkg.build import SIDE_FILE_STEPS
 
-    return rebuild_side_files(version, problems, SIDE_FILE_STEPS, base=settings.base,
-                              others={"validation.json": lambda v: validate_version(settings, v)})
+    with BuildLock(settings.store):
+        return rebuild_side_files(version, problems, SIDE_FILE_STEPS, base=settings.base,
+                                  others={"validation.json": lambda v: validate_version(settings, v)})
 
 
 def repair_on_open(settings: Settings) -> list[str]:
@@ -149,9 +154,12 @@ def store_rollback(version: str, **kwargs: Any) -> None:
     problems = files.problems()
     if problems:
         raise damaged(target, problems, settings.store)
+    from graph.build.lock import BuildLock
+
     before = sdir.linked()
-    try:
-        sdir.switch_to(target)
-    except OSError as exc:
-        raise StoreError(f"{sdir.current_link}: cannot switch ({exc.strerror or exc})") from None
+    with BuildLock(settings.store):  # not while a build is about to switch or prune
+        try:
+            sdir.switch_to(target)
+        except OSError as exc:
+            raise StoreError(f"{sdir.current_link}: cannot switch ({exc.strerror or exc})") from None
     click.echo(f"current is now {target.name} (was {before.name if before else 'none'})")
