@@ -2,7 +2,9 @@
 
 Exit codes (every command):
   0  success
-  1  failure: bad input, no store, a refused or malformed query, SHACL violations
+  1  failure: bad input, no store, a damaged store (one line naming the file), a full disk or a
+     read-only store folder (the previous version stays current), a refused or malformed query,
+     SHACL violations
   2  usage error (unknown option, missing argument)
   3  build finished, but some files could not be loaded (the others were)
 """

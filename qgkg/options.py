@@ -16,8 +16,9 @@ from qgkg.errors import QgkgError
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_CODES = """\b
-Exit codes: 0 success · 1 failure (bad input, no store, bad query,
-SHACL violations) · 2 usage error · 3 build done but some files failed."""
+Exit codes: 0 success · 1 failure (bad input, no store, a damaged
+store, a full disk or read-only folder, bad query, SHACL violations) ·
+2 usage error · 3 build done but some files failed."""
 
 
 def bundled_corpus() -> Path:
