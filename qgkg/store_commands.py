@@ -127,7 +127,7 @@ def store_list(**kwargs: Any) -> None:
     for info in infos:
         mark = "*" if info.current else " "
         if not info.complete:
-            state = "incomplete (an interrupted build; pruned by the next build)"
+            state = "incomplete (being built, or an interrupted build: the next build deletes it)"
         elif info.problem:
             state = f"unreadable manifest: {info.problem}"
         else:

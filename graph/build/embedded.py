@@ -101,6 +101,7 @@ def build(
         if (run.previous is not None and not run.good and run.old.static_sha256 == static_digest()
                 and run.reuse_side_files):
             _keep_current(run, report)  # nothing to change: the current version stays current
+            _relink(sdir, run.previous, report)
         else:
             version = _new_version(sdir)
             manifest = _write_version(run, version, list(steps))
@@ -125,6 +126,18 @@ def _switch(sdir: StoreDir, version: Path) -> None:
     except OSError as exc:
         shutil.rmtree(version, ignore_errors=True)
         raise _write_error(sdir.current_link, exc) from None
+
+
+def _relink(sdir: StoreDir, version: Path, report: BuildReport) -> None:
+    """Point a missing or dangling ``current`` link at the version the build kept (the fallback)."""
+    if sdir.linked() == version:
+        return
+    try:
+        sdir.switch_to(version)
+    except OSError as exc:
+        raise StoreError(f"{sdir.current_link}: cannot write ({exc.strerror or exc}); the store is unchanged") \
+            from None
+    report.warnings.append(f"{sdir.current_link}: pointed at {version.name} again")
 
 
 def _write_error(where: Path, exc: BaseException) -> StoreError:

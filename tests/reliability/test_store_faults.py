@@ -104,6 +104,21 @@ def test_dangling_current_falls_back_to_the_newest_complete_version_with_a_warni
     assert count_of(run) == 3
 
 
+def test_a_build_with_nothing_to_change_points_a_dangling_current_again(store: Path, tmp_path: Path) -> None:
+    (store / "current").unlink()
+    os.symlink("versions/v0000000009", store / "current")
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    for name in (*FIRST, SECOND):
+        shutil.copy(bundled_corpus() / name, plans)
+    run = qgkg("build", "-q", "--jobs", "1", "--store", str(store), str(plans))
+    assert run.code == 0, run.stderr
+    assert "pointed at v0000000002 again" in run.stdout
+    assert os.readlink(store / "current") == "versions/v0000000002"
+    assert versions(store) == ["v0000000001", "v0000000002"]
+    assert error_lines(plan_count(store)) == []  # no warning any more
+
+
 def test_missing_current_link_falls_back_and_store_list_says_which(store: Path) -> None:
     (store / "current").unlink()
     assert count_of(plan_count(store)) == 3
