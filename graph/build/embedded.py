@@ -12,6 +12,7 @@ Which files are read again is ``graph.build.scan``'s decision.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import sqlite3
@@ -32,7 +33,7 @@ from graph.build.steps import BuildDelta, PostBuildStep, run_steps
 from graph.build.workers import FileResult, extract_all
 from graph.build.write import apply_results, counts, merge_entities
 from graph.store import StoreDir, Version, reference_graph_iri
-from graph.store.integrity import record, update_graph_digests
+from graph.store.integrity import STORES, record, update_graph_digests
 from graph.store.manifest import Counts, Failure, Manifest, Source, Stat
 from graph.store.versions import DEFAULT_KEEP, REPAIRABLE, damaged
 from qgkg.config import DEFAULT_BASE
@@ -237,7 +238,7 @@ def _write_version(run: _Run, version: Path, steps: list[PostBuildStep]) -> Mani
         main.flush()
         contrib.flush()
         del main, contrib
-        manifest.integrity = record(version, graphs)
+        manifest.integrity = _settled_record(version, graphs)
         run.phase("finish")
         manifest.phase_seconds = {k: round(v, 3) for k, v in run.phases.items()}
         files.write_manifest(manifest)
@@ -260,6 +261,22 @@ def _is_io_error(exc: BaseException) -> bool:
     its own as OperationalError; anything else is a bug and keeps its traceback."""
     text = str(exc)
     return isinstance(exc, RuntimeError | sqlite3.OperationalError) and any(w in text for w in _IO_WORDS)
+
+
+def _settled_record(version: Path, graphs: dict[str, Any]) -> dict[str, Any]:
+    """The integrity record, once Oxigraph has closed the stores (RocksDB compacts in the background
+    while a store is open, deleting and writing files): the record must see the final files."""
+    gc.collect()  # a reference cycle (a kept traceback's frames) may still hold a store open
+    integrity = record(version, graphs)
+    if _oxigraph_files(version) != {k: v[0] for k, v in integrity["files"].items() if k.split("/")[0] in STORES}:
+        raise StoreError(f"{version}: the Oxigraph store was still open while its digests were taken "
+                         "(an internal error: please report it); the build was abandoned")
+    return integrity
+
+
+def _oxigraph_files(version: Path) -> dict[str, int]:
+    return {p.relative_to(version).as_posix(): p.stat().st_size
+            for name in STORES for p in sorted((version / name).iterdir()) if p.is_file()}
 
 
 def _graph_digests(run: _Run, main: ox.Store, contrib: ox.Store, delta: BuildDelta) -> dict[str, Any]:
