@@ -118,7 +118,7 @@ def _size_limit(suffix: str) -> int:
     return min(MAX_TEXT_BYTES, 4 * MAX_TEXT_CHARS)
 
 
-def finish(decoded: Decoded, path: Path) -> Decoded:
+def finish(decoded: Decoded, path: Path | str) -> Decoded:
     """Remove control characters and lone surrogates; refuse empty text."""
     text = decoded.text.replace("\r\n", "\n").replace("\r", "\n")
     text, removed = _CONTROLS.subn("", text)
@@ -131,7 +131,7 @@ def finish(decoded: Decoded, path: Path) -> Decoded:
     return Decoded(text=text, encoding=decoded.encoding, note=note)
 
 
-def decode_text(data: bytes, path: Path) -> Decoded:
+def decode_text(data: bytes, path: Path | str) -> Decoded:
     """Decode plain-text bytes with a recorded, checked encoding decision."""
     if not data.strip():
         raise DecodeError(f"{path}: empty file")
@@ -211,7 +211,7 @@ def _plain_utf16(data: bytes) -> Decoded | None:
     return None
 
 
-def _decode_nul_bytes(data: bytes, path: Path) -> Decoded:
+def _decode_nul_bytes(data: bytes, path: Path | str) -> Decoded:
     """UTF-16 without BOM (one byte order reads as Chinese, the other not); else binary."""
     found = _best_codec(data, ("utf-16-le", "utf-16-be"), "")
     if found is None:
@@ -220,7 +220,7 @@ def _decode_nul_bytes(data: bytes, path: Path) -> Decoded:
     return Decoded(data.decode(codec), codec, f"{codec} (no BOM; common CJK {share:.2f})")
 
 
-def _decode_legacy(data: bytes, path: Path) -> Decoded:
+def _decode_legacy(data: bytes, path: Path | str) -> Decoded:
     guess = from_bytes(data).best()
     guess_name = guess.encoding if guess is not None else "none"
     chaos = f", chaos {guess.chaos:.2f}" if guess is not None else ""

@@ -101,14 +101,30 @@ def unknown_agency_id(canonical: str) -> str:
     return "x-" + sha1_prefix(canonical, 10)
 
 
+def url_slug(url: str) -> str:
+    """Slug of a web page's URL: ``web-``, its host and path as ASCII (cut to 48), and 8 hex of its SHA-1.
+
+    >>> url_slug("http://www.wuxi.gov.cn/zw/2022/plan.html")
+    'web-www-wuxi-gov-cn-zw-2022-plan-3d51d543'
+    """
+    rest = url.split("://", 1)[-1].split("#", 1)[0]
+    stem = rest.rsplit(".", 1)[0] if "." in rest.rsplit("/", 1)[-1] else rest
+    return f"web-{ascii_slug(stem)[:48].strip('-')}-{sha1_prefix(url, 8)}"
+
+
+def plan_slug(source: str) -> str:
+    """The slug of a plan's source: a web page's ``url_slug`` or a file's ``file_slug``."""
+    return url_slug(source) if source.startswith(("http://", "https://")) else file_slug(source)
+
+
 def plan(source_name: str, base: str = DEFAULT_BASE) -> URIRef:
-    """The plan of a file (``id:plan/{slug of the file name}``)."""
-    return _iri(base, f"plan/{file_slug(source_name)}")
+    """The plan of a file or web page (``id:plan/{slug of the file name or URL}``)."""
+    return _iri(base, f"plan/{plan_slug(source_name)}")
 
 
 def fragment(source_name: str, number: int, base: str = DEFAULT_BASE) -> URIRef:
-    """The ``number``-th spliced fragment found in a file (``id:plan/{slug}/fragment-{n}``)."""
-    return _iri(base, f"plan/{file_slug(source_name)}/fragment-{number}")
+    """The ``number``-th spliced fragment found in a file or page (``id:plan/{slug}/fragment-{n}``)."""
+    return _iri(base, f"plan/{plan_slug(source_name)}/fragment-{number}")
 
 
 def activity(plan_iri: URIRef, position: int) -> URIRef:

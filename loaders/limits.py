@@ -26,7 +26,7 @@ _STREAM = re.compile(rb"stream\r?\n")
 _CHUNK = 1 << 16
 
 
-def check_text(text: str, path: Path) -> None:
+def check_text(text: str, path: Path | str) -> None:
     """Refuse a text with more lines or numbered items than one plan can have."""
     lines = text.count("\n") + (not text.endswith("\n"))
     if lines > MAX_LINES:

@@ -17,13 +17,13 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, XSD
 
 from loaders import extract, iris
-from loaders.decode import read_plan_file
+from loaders.decode import Decoded, read_plan_file
 from loaders.entities import ZH, ZH_HANT, Entities, place_iri
 from loaders.furniture import find_furniture, mask
 from loaders.gazetteer import AgencyRef, gazetteer
 from loaders.jurisdiction import resolve_jurisdiction
 from loaders.layouts import BY_NAME, Choice, choose
-from loaders.model import Extraction, PlanGraph
+from loaders.model import Extraction, Origin, PlanGraph, WebSource
 from loaders.numbered import segment_department_colon
 from loaders.places import COUNTRY, Place, places
 from loaders.programmes import mask_names, programmes_in
@@ -31,6 +31,7 @@ from loaders.repair import repair
 from loaders.script import to_simplified
 from loaders.segment import Segment
 from loaders.splice import Splice, cut, detect_splices, keep_only
+from loaders.web import read_page
 from ontology import QG
 from qgkg.config import DEFAULT_BASE
 from qgkg.errors import ExtractionError
@@ -199,9 +200,31 @@ def extract_file(path: Path, *, base: str = DEFAULT_BASE) -> Extraction:
         ExtractionError: the text is about no quality work at all.
     """
     path = Path(path)
-    source = path.name
     decoded = read_plan_file(path)
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    origin = Origin(kind="file", media_type=media_type_of(path.name))
+    return extract_decoded(decoded, source=path.name, sha=sha, origin=origin, path=path, base=base)
+
+
+def extract_page(data: bytes, web: WebSource, *, charset: str | None = None, base: str = DEFAULT_BASE) -> Extraction:
+    """Extract a fetched web page (its bytes as fetched, ``charset`` from the HTTP header) like a file.
+
+    The plan's ``dcterms:source`` is the URL asked for; its provenance (final URL, HTTP status,
+    retrieval time, the publication date htmldate found) goes into the plan graph.
+
+    Raises:
+        DecodeError: the page cannot be decoded or has no article text.
+        ExtractionError: the article is about no quality work at all.
+    """
+    page = read_page(data, url=web.url, header_charset=charset)
+    origin = Origin(kind="web", media_type=web.media_type, web=web, published=page.published)
+    return extract_decoded(page.decoded, source=web.url, sha=hashlib.sha256(data).hexdigest(), origin=origin,
+                           path=None, base=base)
+
+
+def extract_decoded(decoded: Decoded, *, source: str, sha: str, origin: Origin, path: Path | None,
+                    base: str = DEFAULT_BASE) -> Extraction:
+    """The rest of the pipeline once the text is decoded (shared by files and web pages)."""
     repaired, notes = repair(decoded.text)
     simple = simplify_same_length(repaired)
     splices = detect_splices(simple)
@@ -238,6 +261,7 @@ def extract_file(path: Path, *, base: str = DEFAULT_BASE) -> Extraction:
     g.add((plan_iri, RDF.type, QG.Plan))
     g.add((plan_iri, DCTERMS.title, Literal(title, lang=ZH)))
     _provenance(g, plan_iri, source, sha)
+    _origin(g, plan_iri, origin)
     g.add((plan_iri, QG.jurisdiction, area))
     if city_iri is not None:
         g.add((plan_iri, QG.city, city_iri))
@@ -268,8 +292,8 @@ def extract_file(path: Path, *, base: str = DEFAULT_BASE) -> Extraction:
         g.add((plan_iri, QG.repairNote, Literal(note)))
     g.add((plan_iri, QG.repairedText, Literal(repaired)))
     g.add((plan_iri, QG.originalText, Literal(decoded.text)))
-    for number in extract.cited_documents(host):
-        g.add((plan_iri, QG.cites, ents.document(number)))
+    for cited in extract.cited_documents(host):
+        g.add((plan_iri, QG.cites, ents.document(cited)))
     ctx = Context(plan_iri, area, city_iri, city_place, year_iri, year, repaired,
                   agency_place=_agency_context(place, city_place))
     for position, seg in enumerate(activities, start=1):
@@ -293,8 +317,37 @@ def extract_file(path: Path, *, base: str = DEFAULT_BASE) -> Extraction:
 
 
 def _provenance(g: Graph, plan: URIRef, source: str, sha: str) -> None:
-    g.add((plan, DCTERMS.source, Literal(source)))
+    web = source.startswith(("http://", "https://"))
+    g.add((plan, DCTERMS.source, Literal(source, datatype=XSD.anyURI) if web else Literal(source)))
     g.add((plan, QG.sha256, Literal(sha)))
+
+
+def _origin(g: Graph, plan: URIRef, origin: Origin) -> None:
+    """What kind of source the plan was read from, its media type, and for a web page how it was retrieved."""
+    g.add((plan, QG.sourceKind, Literal(origin.kind)))
+    g.add((plan, DCTERMS["format"], Literal(origin.media_type)))
+    web = origin.web
+    if web is None:
+        return
+    g.add((plan, QG.retrievedFrom, Literal(web.final_url, datatype=XSD.anyURI)))
+    g.add((plan, QG.httpStatus, Literal(web.status, datatype=XSD.integer)))
+    g.add((plan, PROV.generatedAtTime, Literal(web.retrieved_at, datatype=XSD.dateTime)))
+    if origin.published:
+        g.add((plan, QG.publishedDate, Literal(origin.published, datatype=XSD.date)))
+
+
+MEDIA_TYPES = {".txt": "text/plain", ".text": "text/plain", ".html": "text/html", ".htm": "text/html",
+               ".xhtml": "application/xhtml+xml", ".pdf": "application/pdf",
+               ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
+def media_type_of(name: str) -> str:
+    """The media type of a plan file by its extension (``text/plain`` for text with another extension).
+
+    >>> media_type_of("a.PDF"), media_type_of("notes.md")
+    ('application/pdf', 'text/plain')
+    """
+    return MEDIA_TYPES.get(Path(name).suffix.lower(), "text/plain")
 
 
 def _default_title(year: int | None, place: Place, kind: str) -> str:
@@ -336,4 +389,5 @@ def _fragment(splice: Splice, number: int, simple: str, repaired: str, source: s
     return PlanGraph(iri, g)
 
 
-__all__ = ["extract_file", "simplify_same_length", "Entities", "place_iri", "OWL", "dt"]
+__all__ = ["extract_file", "extract_page", "extract_decoded", "media_type_of", "simplify_same_length", "Entities",
+           "place_iri", "OWL", "dt"]

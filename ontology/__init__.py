@@ -79,6 +79,11 @@ class QG(DefinedNamespace):
     itemsSeen: URIRef
     activityCount: URIRef
     warning: URIRef
+    # where a plan was read from (a file or a web page) and how a page was retrieved
+    sourceKind: URIRef  # "file" or "web"
+    retrievedFrom: URIRef  # a web page's final URL, after redirects
+    httpStatus: URIRef  # the HTTP status of the answer that gave the page
+    publishedDate: URIRef  # the publication date found on the page (htmldate)
 
 
 def ontology_graph() -> Graph:

@@ -6,11 +6,13 @@ Exit codes (every command):
      read-only store folder (the previous version stays current), a refused or malformed query,
      SHACL violations
   2  usage error (unknown option, missing argument)
-  3  build finished, but some files could not be loaded (the others were)
+  3  build finished, but some files or web pages could not be loaded (the others were; the
+     store keeps every plan it had)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sys
@@ -47,19 +49,28 @@ def main() -> None:
 
 
 @main.command(epilog=EXIT_CODES)
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, metavar="[PATH|URL]...")
 @store_options
+@click.option("--urls", "url_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A file of URLs to fetch, one a line ('#' starts a comment).")
 @click.option("--clean", is_flag=True, help="Start from an empty store.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes [default: CPU count].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--no-validate", is_flag=True,
               help="Skip SHACL while building (then 'qgkg validate' checks the whole store).")
+@click.option("--fetch-delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Seconds between two requests to one host (robots.txt Crawl-delay wins when longer).")
+@click.option("--fetch-timeout", type=click.FloatRange(min=0.1), default=20.0, show_default=True,
+              help="Seconds to wait for a server to connect or send.")
+@click.option("--fetch-retries", type=click.IntRange(min=0, max=10), default=2, show_default=True,
+              help="Further attempts after a timeout, a connection failure or HTTP 429/5xx.")
 @click.option("--keep", type=click.IntRange(min=1), default=DEFAULT_KEEP, show_default=True,
               help="Complete versions to keep (the new one included); older and interrupted ones are deleted.")
 @one_line_errors
-def build(paths: tuple[Path, ...], clean: bool, jobs: int | None, quiet: bool, no_validate: bool, keep: int,
+def build(paths: tuple[str, ...], url_file: Path | None, clean: bool, jobs: int | None, quiet: bool,
+          no_validate: bool, fetch_delay: float, fetch_timeout: float, fetch_retries: int, keep: int,
           **kwargs: Any) -> None:
-    """Add or update plans in the store (default: the bundled corpus).
+    """Add or update plans in the store from files and web pages (default: the bundled corpus).
 
     Files already in the store with the same name and content are kept as they are (a
     file whose size and modification time are unchanged is not read again; --clean reads
@@ -70,18 +81,38 @@ def build(paths: tuple[Path, ...], clean: bool, jobs: int | None, quiet: bool, n
     as it was. Each version records the digests of its files and graphs ('qgkg check-store').
     Once the new version is current, the newest --keep complete versions stay and older ones
     are deleted ('qgkg store list', 'qgkg store rollback').
+
+    An http(s) URL (given as an argument or listed with --urls) is fetched politely:
+    robots.txt is honoured, requests to one host are spaced by --fetch-delay, failures
+    that may pass are retried with backoff, and answers over 16 MiB or not HTML are
+    refused. The article is taken from the page (trafilatura) and read like a file; the
+    plan records the URL, the final URL, the HTTP status, the retrieval time, the sha256
+    of the page and its publication date. Pages are cached in the store: a rebuild asks
+    with If-None-Match/If-Modified-Since and does not read an unchanged page again. A page
+    that fails is one line naming the URL and the reason; the others are built, the
+    store keeps every plan it had, and the exit code is 3.
     """
+    from fetch import FetchOptions, is_url, read_url_file
+
     settings = settings_from(kwargs)
-    targets = list(paths) or [bundled_corpus()]
-    report = run_build(settings, targets, clean=clean, jobs=jobs, quiet=quiet, validate=not no_validate, keep=keep)
+    urls = [p for p in paths if is_url(p)] + (read_url_file(url_file) if url_file else [])
+    files = [Path(p) for p in paths if not is_url(p)]
+    if urls and settings.endpoint:
+        raise QgkgError("building web pages into a remote store (--endpoint) is not supported yet: "
+                        "build them into a --store")
+    targets = files or ([] if urls else [bundled_corpus()])
+    options = FetchOptions(delay=fetch_delay, timeout=fetch_timeout, retries=fetch_retries)
+    report = run_build(settings, targets, clean=clean, jobs=jobs, quiet=quiet, validate=not no_validate,
+                       urls=urls, fetch=options, keep=keep)
     print_report(report, settings)
     if report.errors:
         sys.exit(3)
 
 
 def run_build(settings: Settings, targets: list[Path], *, clean: bool = False, jobs: int | None = None,
-              quiet: bool = False, validate: bool = True, keep: int = DEFAULT_KEEP) -> Any:
-    """Build the embedded store (with the post-build steps) or the remote one, with a progress bar on stderr."""
+              quiet: bool = False, validate: bool = True, urls: list[str] | None = None, fetch: Any = None,
+              keep: int = DEFAULT_KEEP) -> Any:
+    """Build the embedded store (with the post-build steps) or the remote one, with progress bars on stderr."""
     from tqdm import tqdm
 
     from graph.build.remote import build_remote
@@ -89,7 +120,16 @@ def run_build(settings: Settings, targets: list[Path], *, clean: bool = False, j
 
     bar: dict[str, Any] = {}
 
+    def on_urls(n: int) -> None:
+        bar["pages"] = tqdm(total=n, unit="page", desc="fetching", disable=quiet or n == 0, file=sys.stderr)
+
+    def on_page(url: str, result: Any) -> None:
+        if "pages" in bar:  # failures are listed once, in the summary
+            bar["pages"].update(1)
+
     def on_files(n: int) -> None:
+        if "pages" in bar:
+            bar.pop("pages").close()
         bar["bar"] = tqdm(total=n, unit="file", desc="extracting", disable=quiet or n == 0, file=sys.stderr)
 
     def progress(result: Any) -> None:
@@ -101,10 +141,11 @@ def run_build(settings: Settings, targets: list[Path], *, clean: bool = False, j
             return build_remote(settings, targets, clean=clean, jobs=jobs, progress=progress, on_files=on_files,
                                 validate=validate)
         return do_build(settings.store, targets, base=settings.base, clean=clean, jobs=jobs,
-                        progress=progress, on_files=on_files, validate=validate, keep=keep)
+                        progress=progress, on_files=on_files, validate=validate, urls=urls or (), fetch=fetch,
+                        on_urls=on_urls, on_page=on_page, keep=keep)
     finally:
-        if "bar" in bar:
-            bar["bar"].close()
+        for b in bar.values():
+            b.close()
 
 
 def print_report(report: Any, settings: Settings) -> None:
@@ -114,6 +155,9 @@ def print_report(report: Any, settings: Settings) -> None:
         f"built {where} ({report.version}) in {report.seconds:.1f} s: "
         f"{report.files_extracted} file(s) extracted, {report.files_unchanged} unchanged, {len(report.errors)} failed"
     )
+    if getattr(report, "requests", 0):
+        click.echo(f"web: {report.pages_fetched} page(s) downloaded, {report.pages_not_modified} not modified (304), "
+                   f"{report.requests} HTTP request(s)")
     click.echo(
         f"store holds {report.plans} plans, {report.activities} activities, "
         f"{report.agencies} agencies, {report.triples} triples"
@@ -233,16 +277,39 @@ def validate(jobs: int | None, verbose: bool, recheck: bool, **kwargs: Any) -> N
 @main.command(epilog=EXIT_CODES)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1),
+              help="Server threads kept for pages, search, the network and dumps (user SPARQL gets its own).")
+@click.option("--query-workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes that run user SPARQL [env QGKG_QUERY_WORKERS; default 6].")
+@click.option("--query-timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds a user query may run before its worker is killed [env QGKG_QUERY_TIMEOUT; default 30].")
+@click.option("--per-client", type=click.IntRange(min=1), default=None,
+              help="User queries one client (remote address) may have running [env QGKG_PER_CLIENT; default 1].")
+@click.option("--client-queue", type=click.IntRange(min=0), default=None,
+              help="Further queries a client may have waiting; beyond them: 429 with Retry-After "
+                   "[env QGKG_CLIENT_QUEUE; default 4].")
+@click.option("--query-queue", type=click.IntRange(min=0), default=None,
+              help="User queries waiting in all; beyond them: 503 with Retry-After [env QGKG_QUERY_QUEUE; default 16].")
+@click.option("--trusted-proxy", default=None, metavar="ADDRESS",
+              help="A reverse proxy whose X-Forwarded-For names the client (default: none, the remote "
+                   "address is the client) [env QGKG_TRUSTED_PROXY].")
 @store_options
 @one_line_errors
-def serve(host: str, port: int, threads: int, **kwargs: Any) -> None:
+def serve(host: str, port: int, threads: int, query_workers: int | None, query_timeout: float | None,
+          per_client: int | None, client_queue: int | None, query_queue: int | None, trusted_proxy: str | None,
+          **kwargs: Any) -> None:
     """Serve the graph on the web (builds the bundled corpus first in a folder that never held a version).
 
     A store whose 'current' link is missing or dangling is served from its newest complete
     version, with a warning, and never built over. Before serving, the current version is
     checked cheaply against the digests its build recorded; a damaged side file is rebuilt
     from the Oxigraph store (one line each), a damaged graph refused (one line).
+
+    User SPARQL runs in worker processes, each query killed at the time limit. A client
+    (a remote address) may have --per-client queries running and --client-queue more
+    waiting; beyond that it gets 429 with Retry-After, and when --query-queue queries
+    wait in all, 503 with Retry-After. Pages, search, the network and dumps never wait
+    behind user queries: --threads server threads are kept for them.
     """
     from graph.store import StoreDir
     from qgkg.store_commands import repair_on_open
@@ -257,7 +324,11 @@ def serve(host: str, port: int, threads: int, **kwargs: Any) -> None:
             print_report(report, settings)
         for line in repair_on_open(settings):
             click.echo(f"repaired: {line}", err=True)
-    run(settings, host=host, port=port, threads=threads)
+    limits: dict[str, Any] = {"query_workers": query_workers, "query_timeout": query_timeout, "per_client": per_client,
+                              "client_queue": client_queue, "query_queue": query_queue,
+                              "trusted_proxy": trusted_proxy}
+    run(dataclasses.replace(settings, **{k: v for k, v in limits.items() if v is not None}),
+        host=host, port=port, threads=threads)
 
 
 main.add_command(query)

@@ -29,6 +29,11 @@ class Settings:
     result_limit: int = 10_000
     connection_limit: int = 1000  # open connections waitress keeps (QGKG_CONNECTION_LIMIT)
     channel_timeout: int = 30  # seconds a connection may stay silent mid-request or idle (QGKG_CHANNEL_TIMEOUT)
+    query_workers: int = 6  # worker processes for user SPARQL (QGKG_QUERY_WORKERS)
+    per_client: int = 1  # user queries one client (remote address) may have running (QGKG_PER_CLIENT)
+    client_queue: int = 4  # and waiting besides (QGKG_CLIENT_QUEUE); beyond: 429
+    query_queue: int = 16  # user queries waiting in all (QGKG_QUERY_QUEUE); beyond: 503
+    trusted_proxy: str | None = None  # a reverse proxy whose X-Forwarded-For names the client (QGKG_TRUSTED_PROXY)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -40,9 +45,12 @@ class Settings:
             env["endpoint"] = os.environ["QGKG_ENDPOINT"]
         if os.environ.get("QGKG_BASE"):
             env["base"] = os.environ["QGKG_BASE"]
+        if os.environ.get("QGKG_TRUSTED_PROXY"):
+            env["trusted_proxy"] = os.environ["QGKG_TRUSTED_PROXY"]
         if os.environ.get("QGKG_QUERY_TIMEOUT"):
             env["query_timeout"] = float(os.environ["QGKG_QUERY_TIMEOUT"])
-        for name in ("connection_limit", "channel_timeout"):
+        for name in ("connection_limit", "channel_timeout", "query_workers", "per_client", "client_queue",
+                     "query_queue"):
             if os.environ.get(f"QGKG_{name.upper()}"):
                 env[name] = int(os.environ[f"QGKG_{name.upper()}"])
         env.update({k: v for k, v in overrides.items() if v is not None})

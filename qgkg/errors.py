@@ -38,3 +38,7 @@ class QueryError(QgkgError):
 
 class ValidationFailedError(QgkgError):
     """SHACL validation found violations."""
+
+
+class FetchError(QgkgError):
+    """A web page could not be fetched: HTTP error, timeout, robots.txt refusal, not HTML, too large."""

@@ -6,7 +6,7 @@
   (``QUERY_TIMEOUT``, ``RESULT_LIMIT``, ``MAX_CONTENT_LENGTH`` …); its query workers are
   stopped at the end of the test.
 * ``app`` / ``client`` (session / per test): the app over ``corpus_store`` and its test client.
-* ``start_server``: ``start_server(store, env={...})`` runs ``qgkg serve`` (waitress) as a
+* ``start_server``: ``start_server(store, env={...}, args=(...))`` runs ``qgkg serve`` (waitress) as a
   subprocess on 127.0.0.1, on a port the OS chooses, waits until it answers and returns a
   ``LiveServer`` (``url``, ``port``, ``process``); it is stopped at the end of the test.
 * ``live_server`` (session): one such server over ``corpus_store``.
@@ -117,8 +117,9 @@ def wait_until_responds(url: str, timeout: float = SERVER_START_TIMEOUT) -> None
             time.sleep(0.1)
 
 
-def run_server(store: Path, env: dict[str, str] | None = None, *, threads: int = 8) -> LiveServer:
-    """Start ``qgkg serve --port 0`` on loopback and wait until it answers."""
+def run_server(store: Path, env: dict[str, str] | None = None, *, threads: int = 8,
+               args: tuple[str, ...] = ()) -> LiveServer:
+    """Start ``qgkg serve --port 0 ARGS`` on loopback and wait until it answers."""
     full_env = {**os.environ, "QGKG_STORE": str(store), "PYTHONUNBUFFERED": "1", **(env or {})}
     cmd = [
         sys.executable,
@@ -133,6 +134,7 @@ def run_server(store: Path, env: dict[str, str] | None = None, *, threads: int =
         str(threads),
         "--store",
         str(store),
+        *args,
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=full_env)
     assert proc.stdout is not None

@@ -8,13 +8,14 @@ import pkgutil
 
 import pytest
 
+import fetch
 import graph
 import loaders
 import qgkg
 
 MODULES = sorted(
     m.name
-    for pkg in (loaders, graph, qgkg)
+    for pkg in (loaders, fetch, graph, qgkg)
     for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + ".")
     if not m.name.rsplit(".", 1)[-1].startswith("_")
 )

@@ -14,7 +14,6 @@ from web.state import AppState
 DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 1 << 20,  # a POST body over 1 MiB gets 413
     "MAX_QUERY_STRING": 32 * 1024,  # a query string over 32 KiB gets 414
-    "QUERY_WORKERS": 2,  # worker processes for user SPARQL
     "JSON_AS_ASCII": False,
 }
 
@@ -32,13 +31,20 @@ _SETTINGS_KEYS = {
     "QUERY_TIMEOUT": "query_timeout",
     "RESULT_LIMIT": "result_limit",
 }
+_LIMIT_KEYS = {  # the admission of user SPARQL (graph/query/admission.py), from Settings unless given
+    "QUERY_WORKERS": "query_workers",
+    "PER_CLIENT": "per_client",
+    "CLIENT_QUEUE": "client_queue",
+    "QUERY_QUEUE": "query_queue",
+}
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; ``config`` (e.g. ``{"STORE": path, "QUERY_TIMEOUT": 5}``) wins over ``QGKG_*``.
 
     Keys: STORE, ENDPOINT, BASE (the graph), QUERY_TIMEOUT (seconds), RESULT_LIMIT (rows),
-    QUERY_WORKERS, MAX_CONTENT_LENGTH (bytes of a POST body), MAX_QUERY_STRING (bytes),
+    QUERY_WORKERS, PER_CLIENT, CLIENT_QUEUE, QUERY_QUEUE (the admission of user SPARQL),
+    MAX_CONTENT_LENGTH (bytes of a POST body), MAX_QUERY_STRING (bytes),
     plus any Flask setting. A ``SETTINGS`` key may hold a whole ``qgkg.config.Settings``.
     """
     config = dict(config or {})
@@ -53,15 +59,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("RESULT_LIMIT", settings.result_limit)
     app.config["QUERY_TIMEOUT"] = float(app.config.get("QUERY_TIMEOUT") or settings.query_timeout)
     app.config["RESULT_LIMIT"] = int(app.config.get("RESULT_LIMIT") or settings.result_limit)
+    for key, name in _LIMIT_KEYS.items():
+        value = app.config.get(key)
+        app.config[key] = int(getattr(settings, name) if value is None else value)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     state = AppState(settings, app.config)
     state.holder.get()  # open read-only now: a missing store fails at start, not on the first request
     app.extensions["qgkg"] = state
 
-    from web import dumps, errors, linked_data, meta, pages, sparql
+    from web import dumps, errors, linked_data, meta, pages, sources, sparql
 
-    for module in (pages, sparql, linked_data, dumps, meta):
+    for module in (pages, sparql, linked_data, dumps, meta, sources):
         app.register_blueprint(module.bp)
     try:
         from web import network

@@ -7,7 +7,8 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from graph.query.service import QueryTimeoutError, ServiceBusyError, WorkerDiedError
+from graph.query.admission import RefusedError, TooManyQueriesError
+from graph.query.service import QueryTimeoutError, WorkerDiedError
 from qgkg.errors import QgkgError, QueryError, StoreError
 
 log = logging.getLogger("qgkg.web")
@@ -30,8 +31,8 @@ def wants_json() -> bool:
     )
 
 
-def error_response(status: int, title: str, message: str) -> Response:
-    """The one error response, in the representation the client prefers."""
+def error_response(status: int, title: str, message: str, *, retry_after: int | None = None) -> Response:
+    """The one error response, in the representation the client prefers; 429 and 503 say when to retry."""
     if wants_html():
         body = render_template("error.html", status=status, title=title, message=message)
         response = Response(body, status=status, mimetype="text/html")
@@ -40,20 +41,28 @@ def error_response(status: int, title: str, message: str) -> Response:
         response.status_code = status
     else:
         response = Response(f"{status} {title}: {message}\n", status=status, mimetype="text/plain")
-    if status in (503,):
-        response.headers["Retry-After"] = "5"
+    if status in (429, 503):
+        response.headers["Retry-After"] = str(retry_after or 5)
     return response
 
 
 def status_of(exc: QgkgError) -> int:
-    """The HTTP status of a qgkg error: bad input is 400, a stopped or refused query 503, I/O 500."""
-    if isinstance(exc, (QueryTimeoutError, ServiceBusyError, WorkerDiedError)):
+    """The HTTP status of a qgkg error: bad input is 400, a client over its share of the query workers
+    429, a stopped query or a full queue 503, I/O 500."""
+    if isinstance(exc, TooManyQueriesError):
+        return 429
+    if isinstance(exc, (QueryTimeoutError, RefusedError, WorkerDiedError)):
         return 503
     if isinstance(exc, QueryError):
         return 400
     if isinstance(exc, StoreError):
         return 503
     return 400
+
+
+def retry_after(exc: Exception) -> int | None:
+    """Seconds a refused query's client should wait (``RefusedError.retry_after``), else None."""
+    return exc.retry_after if isinstance(exc, RefusedError) else None
 
 
 def register(app: Flask) -> None:
@@ -71,8 +80,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(QgkgError)
     def qgkg_error(exc: QgkgError) -> Response:
         status = status_of(exc)
-        titles = {400: "Bad Request", 503: "Service Unavailable"}
-        return error_response(status, titles.get(status, "Error"), str(exc))
+        titles = {400: "Bad Request", 429: "Too Many Requests", 503: "Service Unavailable"}
+        return error_response(status, titles.get(status, "Error"), str(exc), retry_after=retry_after(exc))
 
     @app.errorhandler(Exception)
     def internal_error(exc: Exception) -> Response:

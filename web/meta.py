@@ -50,21 +50,28 @@ def shapes(ext: str | None = None) -> Response:
 
 @bp.get("/validation")
 def validation() -> Response:
-    """The SHACL report of the current store (computed once per version, in the background)."""
+    """The SHACL report of the current store (computed once per version, in the background), the files not
+    loaded and the loaders' warnings (``qg:warning`` of each plan)."""
     version = state().holder.version
     report = (
         ensure_validation(state().settings, version) if version is not None else {"error": "remote store"}
     )
+    store = state().holder.get()
+    loader_warnings = [
+        {"plan": r["plan"].value, "title": r["title"].value if "title" in r else None,
+         "source": r["source"].value if "source" in r else None, "warning": r["warning"].value}
+        for r in store.select("page_loader_warnings")
+    ]
     if wants_json() and not prefers_html():
-        response = jsonify(report or {"status": "running"})
+        response = jsonify({**report, "loader_warnings": loader_warnings} if report is not None
+                           else {"status": "running", "loader_warnings": loader_warnings})
         response.status_code = 200 if report is not None else 202
         return response
-    store = state().holder.get()
     manifest = getattr(store, "manifest", None)
     failed = sorted((name, getattr(f, "error", "") or getattr(f, "reason", ""))
                     for name, f in (getattr(manifest, "failed", None) or {}).items())
     return Response(render_template("meta/validation.html", report=report, failed=failed,
-                                    built_at=getattr(manifest, "built_at", "")), status=200)
+                                    loader_warnings=loader_warnings, built_at=getattr(manifest, "built_at", "")), status=200)
 
 
 @bp.get("/.well-known/void")

@@ -21,7 +21,7 @@ from graph.store import check_params
 from graph.store.formats import RdfFormat, ResultFormat
 from qgkg.errors import QueryError
 from web import negotiate
-from web.state import state
+from web.state import client_key, state
 
 bp = Blueprint("sparql", __name__)
 
@@ -206,11 +206,15 @@ def endpoint() -> Response:
     if preq.query is None:
         if html:
             return _cors(_editor(preq))
+        # SPARQL 1.1 Service Description §2: the endpoint dereferenced by GET without a query
+        # answers its description; only a client that asks for query results by name gets a 400
         rdf = negotiate.rdf_format()
+        asks_results = "sparql-results" in request.headers.get("Accept", "")
         if (
             rdf is not None
             and negotiate.result_format() is None
             or request.args.get("format") in ("ttl", "rdf")
+            or request.method in ("GET", "HEAD") and not asks_results
         ):
             fmt = rdf or RdfFormat.TTL
             body = service_description(request.base_url, state().settings.base).serialize(
@@ -222,16 +226,21 @@ def endpoint() -> Response:
         )
     if html:
         try:
-            outcome = state().queries.run(_job(preq, TABLE, TABLE), remote=_remote())
+            outcome = state().queries.run(_job(preq, TABLE, TABLE), remote=_remote(), client=client_key())
         except QueryError as exc:
-            from web.errors import status_of
+            from web.errors import retry_after, status_of
 
-            return _cors(_editor(preq, error=str(exc), status=status_of(exc)))
+            page = _editor(preq, error=str(exc), status=status_of(exc))
+            wait = retry_after(exc)
+            if wait is not None:
+                page.headers["Retry-After"] = str(wait)
+            return _cors(page)
         return _cors(_editor(preq, outcome))
     fmt_arg = request.args.get("format", "")
     results = FORMAT_ARG.get(fmt_arg) or negotiate.result_format() or ResultFormat.JSON
     graph = negotiate.SUFFIXES.get(fmt_arg) or negotiate.rdf_format() or RdfFormat.TTL
-    outcome = state().queries.run(_job(preq, results.value, graph.value), remote=_remote())
+    outcome = state().queries.run(_job(preq, results.value, graph.value), remote=_remote(),
+                                 client=client_key())
     response = Response(outcome.body, mimetype=outcome.media_type)
     if fmt_arg:
         ext = fmt_arg if fmt_arg in FORMAT_ARG or fmt_arg in negotiate.SUFFIXES else "txt"

@@ -6,8 +6,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 
+from graph.query.admission import QueryLimits
 from graph.query.service import QueryService
 from graph.store import EmbeddedStore, GraphStore, open_store
 from qgkg.config import Settings
@@ -40,15 +41,32 @@ class StoreHolder:
         return store.version if isinstance(store, EmbeddedStore) else None
 
 
+def query_limits(config: Any) -> QueryLimits:
+    """The admission of user SPARQL from the app's config (``web.app`` fills it from ``Settings``)."""
+    return QueryLimits(
+        workers=int(config["QUERY_WORKERS"]),
+        per_client=int(config["PER_CLIENT"]),
+        client_queue=int(config["CLIENT_QUEUE"]),
+        queue=int(config["QUERY_QUEUE"]),
+    )
+
+
+def client_key() -> str:
+    """Who sends the current request, for the per-client limit: its remote address.
+
+    Behind a reverse proxy every request comes from the proxy; ``qgkg serve --trusted-proxy``
+    makes waitress take the client's address from the proxy's ``X-Forwarded-For`` instead.
+    """
+    return request.remote_addr or "-"
+
+
 class AppState:
     """``app.extensions["qgkg"]``."""
 
     def __init__(self, settings: Settings, config: dict[str, Any]) -> None:
         self.settings = settings
         self.holder = StoreHolder(settings)
-        self.queries = QueryService(
-            workers=int(config["QUERY_WORKERS"]), timeout=float(config["QUERY_TIMEOUT"])
-        )
+        self.queries = QueryService(timeout=float(config["QUERY_TIMEOUT"]), limits=query_limits(config))
         self.result_limit = int(config["RESULT_LIMIT"])
 
     @property

@@ -39,6 +39,7 @@ def register(app: Flask) -> None:
         twin_path=urls.twin_path,
         query_permalink=urls.query_permalink,
         results_download=urls.results_download,
+        source_download=urls.source_download,
     )
     app.jinja_env.filters["curie"] = curie
     app.jinja_env.filters["term"] = term_text

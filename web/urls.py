@@ -55,3 +55,8 @@ def query_permalink(name: str | None = None, query: str | None = None, **params:
 def results_download(query: str, fmt: str) -> str:
     """A link that runs ``query`` and downloads the result in ``fmt``."""
     return url_for("sparql.endpoint") + "?" + urlencode({"query": query, "format": fmt})
+
+
+def source_download(sha256: str) -> str:
+    """The download of a plan's file or web page as read, by the sha256 of its bytes (``/sources/<sha256>``)."""
+    return url_for("sources.download", sha256=sha256)

@@ -7,7 +7,9 @@ entities those plans touch, validates them (``graph.build.reference``), runs the
 steps it is given (``graph.build.steps``) and only then switches ``current``. Killing it at
 any moment leaves the previous version current and intact; a lock lets one build run at a time.
 
-Which files are read again is ``graph.build.scan``'s decision.
+Which files are read again is ``graph.build.scan``'s decision; which web pages,
+``graph.build.fetched``'s (URLs are fetched, or revalidated, under the build's lock). The bytes
+of every file and page read are kept by sha256 (``graph.build.sources``).
 """
 
 from __future__ import annotations
@@ -17,17 +19,20 @@ import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
+from fetch import FetchOptions
+from graph.build.fetched import PageJob, WebScan, cache_of, fetch_pages
 from graph.build.lock import BuildLock
 from graph.build.reference import check_reference, write_report
 from graph.build.report import BuildReport
 from graph.build.scan import Scan, find_plan_files, scan
+from graph.build.sources import keep_sources, prune_sources
 from graph.build.static import load_static_reference, static_digest
 from graph.build.steps import BuildDelta, PostBuildStep, run_steps
 from graph.build.workers import FileResult, extract_all
@@ -53,6 +58,7 @@ class _Run:
     shapes: str | None = None  # the shapes digest a validating build records per source
     extractor: str = ""
     scan: Scan | None = None
+    web: WebScan = field(default_factory=WebScan)
     failed: dict[str, Failure] = field(default_factory=dict)
     good: list[FileResult] = field(default_factory=list)
     reuse_side_files: bool = True  # False: the previous version's side files are damaged; write them anew
@@ -75,8 +81,16 @@ def build(
     validate: bool = True,
     steps: Iterable[PostBuildStep] = (),
     keep: int = DEFAULT_KEEP,
+    urls: Sequence[str] = (),
+    fetch: FetchOptions | None = None,
+    on_urls: Callable[[int], None] | None = None,
+    on_page: Callable[[str, object], None] | None = None,
 ) -> BuildReport:
-    """Add or update the plans of ``paths`` in the store at ``root`` (see the module docstring).
+    """Add or update the plans of ``paths`` and of the web pages at ``urls`` in the store at ``root``
+    (see the module docstring).
+
+    ``fetch`` says how politely and patiently to fetch (``fetch.FetchOptions``); ``on_urls(n)`` is
+    called before fetching and ``on_page(url, page or error)`` after each page (a progress bar).
 
     With ``validate`` (the default) every plan extracted is validated with the SHACL shapes in
     the same worker, and the reference descriptions the build touched are validated after the
@@ -95,10 +109,15 @@ def build(
             report.warnings.append(lock.taken_over)
         sdir = StoreDir(run.root)
         _start(run, sdir, paths, clean, report)
+        if urls:
+            if on_urls:
+                on_urls(len(urls))
+            _fetch(run, list(urls), fetch or FetchOptions(), on_page, report)
         if on_files:
-            on_files(len(run.scan.todo) if run.scan else 0)
+            on_files((len(run.scan.todo) if run.scan else 0) + len(run.web.todo))
         run.phase("scan")
         _extract(run, jobs or os.cpu_count() or 1, progress, report)
+        report.warnings += keep_sources(sdir, run.good)
         if (run.previous is not None and not run.good and run.old.static_sha256 == static_digest()
                 and run.reuse_side_files):
             _keep_current(run, report)  # nothing to change: the current version stays current
@@ -108,6 +127,7 @@ def build(
             manifest = _write_version(run, version, list(steps))
             _switch(sdir, version)
             sdir.prune(keep=keep)
+            prune_sources(sdir, cache_of(run.root).digests())
             report.version = version.name
             report.count(manifest.total)
     report.seconds = time.perf_counter() - run.started
@@ -181,14 +201,31 @@ def _check_previous(run: _Run, report: BuildReport) -> None:
                                "written from the graph")
 
 
+def _fetch(run: _Run, urls: list[str], options: FetchOptions, on_page: Callable[[str, object], None] | None,
+           report: BuildReport) -> None:
+    """Fetch (or revalidate) the URLs: pages to extract, pages kept, one error line per failure."""
+    run.web = fetch_pages(urls, cache_of(run.root), options, run.old.sources, extractor=run.extractor,
+                          shapes=run.shapes, progress=on_page)
+    report.files_seen += len(set(urls))
+    report.files_unchanged += run.web.unchanged
+    report.pages_fetched, report.pages_not_modified = run.web.downloaded, run.web.not_modified
+    report.requests = run.web.requests
+    report.errors += run.web.errors
+    run.phase("fetch")
+
+
 def _extract(run: _Run, jobs: int, progress: Callable[[FileResult], None] | None, report: BuildReport) -> None:
-    """Extract (and validate) the files to read; record failures and the report's errors and warnings."""
+    """Extract (and validate) the files and pages to read; record failures and the report's errors and warnings.
+
+    A page that fails is not recorded as a failure: it is fetched (cheaply: revalidated) and tried again."""
     assert run.scan is not None
-    results = extract_all(run.scan.todo, run.base, jobs, progress or (lambda r: None), validate=run.validate)
+    todo: list[Path | PageJob] = [*run.scan.todo, *run.web.todo]
+    results = extract_all(todo, run.base, jobs, progress or (lambda r: None), validate=run.validate)
     run.phase("extract")
     run.good = [r for r in results if r.error is None]
+    pages = {job.url for job in run.web.todo}
     for r in results:
-        if r.error is not None and r.sha256:
+        if r.error is not None and r.sha256 and r.path not in pages:
             run.failed[Path(r.path).name] = Failure(r.error, r.sha256, run.extractor, r.stat)
     old_failed = run.old.failed
     report.errors += [r.error for r in results if r.error] + [
@@ -302,8 +339,10 @@ def _write_graphs(run: _Run, main: ox.Store, contrib: ox.Store) -> tuple[Manifes
     old_counts = run.old.counts or Counts()
     touched = apply_results(main, contrib, run.good, sources)
     _record_stats(sources, run.scan.seen)
+    pages = {job.url for job in run.web.todo}
     for r in run.good:
-        sources[r.source] = replace(sources[r.source], stat=r.stat, extractor=run.extractor, shacl=run.shapes)
+        sources[r.source] = replace(sources[r.source], stat=r.stat, extractor=run.extractor, shacl=run.shapes,
+                                    kind="web" if r.path in pages else "file")
     reloaded, static_size = load_static_reference(main, contrib, run.base, run.old.static_sha256)
     touched |= reloaded
     ref_triples = static_size if static_size is not None else (old_counts.reference_triples or 0)

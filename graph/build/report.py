@@ -21,6 +21,9 @@ class BuildReport:
     agencies: int = 0
     triples: int = 0
     seconds: float = 0.0
+    pages_fetched: int = 0  # web pages whose bytes the server sent (200)
+    pages_not_modified: int = 0  # web pages the server answered 304 Not Modified (reused from the cache)
+    requests: int = 0  # HTTP requests the build sent (robots.txt included)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 

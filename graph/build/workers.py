@@ -8,12 +8,13 @@ both extract through ``extract_all``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from graph.build.children import worker_pool
+from graph.build.fetched import PageJob
 from graph.build.scan import sha256_file, stat_entry
 from graph.store.manifest import Stat
 from qgkg.errors import QgkgError
@@ -35,7 +36,10 @@ class FileResult:
     stat: Stat | None = None  # size, mtime_ns and hashed_ns, taken before the file was read
 
 
-def extract_one(path_str: str, base: str, validate: bool = False) -> FileResult:
+Job = str | PageJob  # a file's path, or a fetched page
+
+
+def extract_one(path_str: Job, base: str, validate: bool = False) -> FileResult:
     """Extract one file (runs in a worker process); errors become a one-line ``error``.
 
     With ``validate``, each plan is also validated with the SHACL shapes here, on its small
@@ -44,7 +48,7 @@ def extract_one(path_str: str, base: str, validate: bool = False) -> FileResult:
     return extract_batch([path_str], base, validate)[0]
 
 
-def extract_batch(path_strs: list[str], base: str, validate: bool = False) -> list[FileResult]:
+def extract_batch(path_strs: list[Job], base: str, validate: bool = False) -> list[FileResult]:
     """Extract a few files (runs in a worker process) and, with ``validate``, validate all their
     plans in one SHACL pass (see ``graph.validate.shacl.validate_plans``)."""
     done = [_extract(p, base) for p in path_strs]
@@ -53,9 +57,35 @@ def extract_batch(path_strs: list[str], base: str, validate: bool = False) -> li
             for r, ex in done]
 
 
-def _extract(path_str: str, base: str) -> tuple[FileResult, Any]:
+def _extract_page(job: PageJob, base: str) -> tuple[FileResult, Any]:
+    """Extract a fetched page from its kept bytes; errors name the URL."""
+    from loaders.plan import extract_page
+
+    try:
+        data = Path(job.body).read_bytes()
+    except OSError as exc:
+        return FileResult(job.url, job.url, "", error=f"{job.url}: the page as fetched is gone ({exc.strerror})"), None
+    try:
+        ex = extract_page(data, job.web, charset=job.charset, base=base)
+    except QgkgError as exc:
+        return FileResult(job.url, job.url, job.sha256, error=str(exc)), None
+    except Exception as exc:  # a loader bug must not take the build down: report it per page
+        error = f"{job.url}: internal error in the loader ({exc!r})"
+        return FileResult(job.url, job.url, job.sha256, error=error), None
+    return _result(job.url, ex, None), ex
+
+
+def _result(path_str: str, ex: Any, stat: Stat | None) -> FileResult:
+    plans = tuple((str(p.iri), p.graph.serialize(format="nt")) for p in ex.plans)
+    return FileResult(path_str, ex.source, ex.sha256, plans=plans, entities=ex.entities.serialize(format="nt"),
+                      activities=ex.activity_count, warnings=tuple(ex.warnings), stat=stat)
+
+
+def _extract(path_str: Job, base: str) -> tuple[FileResult, Any]:
     from loaders.plan import extract_file
 
+    if not isinstance(path_str, str):
+        return _extract_page(path_str, base)
     path = Path(path_str)
     try:
         stat = stat_entry(path)
@@ -69,18 +99,7 @@ def _extract(path_str: str, base: str) -> tuple[FileResult, Any]:
     except Exception as exc:  # a loader bug must not take the build down: report it per file
         return FileResult(path_str, path.name, digest, error=f"{path}: internal error in the loader ({exc!r})",
                           stat=stat), None
-    plans = tuple((str(p.iri), p.graph.serialize(format="nt")) for p in ex.plans)
-    result = FileResult(
-        path_str,
-        ex.source,
-        ex.sha256,
-        plans=plans,
-        entities=ex.entities.serialize(format="nt"),
-        activities=ex.activity_count,
-        warnings=tuple(ex.warnings),
-        stat=stat,
-    )
-    return result, ex
+    return _result(path_str, ex, stat), ex
 
 
 def _validate_extractions(extractions: list[Any], base: str) -> dict[str, dict[str, Any]]:
@@ -106,12 +125,14 @@ INLINE_FILES = 4  # at most this many files are extracted in this process, witho
 BATCH_FILES = 8  # files a worker extracts, and validates in one SHACL pass, at a time
 
 
-def extract_all(paths: list[Path], base: str, jobs: int, progress: Callable[[FileResult], None], *,
+def extract_all(paths: Sequence[Path | PageJob], base: str, jobs: int, progress: Callable[[FileResult], None], *,
                 validate: bool = False) -> list[FileResult]:
-    """Extract (and with ``validate``, validate) files in ``jobs`` worker processes, in the order of ``paths``."""
+    """Extract (and with ``validate``, validate) files and fetched pages in ``jobs`` worker processes, in
+    the order of ``paths``."""
     results: list[FileResult] = []
     size = max(1, min(BATCH_FILES, len(paths) // (jobs * 4) or 1))
-    batches = [[str(p) for p in paths[i:i + size]] for i in range(0, len(paths), size)]
+    batches: list[list[Job]] = [[p if isinstance(p, PageJob) else str(p) for p in paths[i:i + size]]
+                                for i in range(0, len(paths), size)]
     if jobs <= 1 or len(paths) <= INLINE_FILES:  # starting workers costs more than a few files
         done: Iterable[list[FileResult]] = (extract_batch(b, base, validate) for b in batches)
         for batch in done:

@@ -36,6 +36,7 @@ from graph.pages.models import (
     tail,
     text_of,
 )
+from graph.pages.sources import plan_origin
 from graph.pages.text import mark_mentions, mark_spans
 from graph.queries import get_query
 from graph.store import GraphStore, check_params
@@ -170,7 +171,8 @@ def activity_page(store: GraphStore, entity: Entity) -> ActivityPage:
 
 
 def programme_page(store: GraphStore, entity: Entity) -> ProgrammePage:
-    """A programme's page (2 queries): a jurisdiction × year table and the activities."""
+    """A programme's page (2 queries): a jurisdiction × year table (``None`` where the jurisdiction has no
+    plan that year, 0 where its plan has no activity of the programme) and the activities."""
     rows = store.select("page_programme_activities", programme=entity.iri)
     activities = tuple(
         ActivityRow(
@@ -187,9 +189,11 @@ def programme_page(store: GraphStore, entity: Entity) -> ProgrammePage:
         assert a.where is not None
         wheres[a.where.iri] = a.where
         counts[a.where.iri][a.year] += 1
-    years = tuple(sorted({a.year for a in activities}))
+    # which of these jurisdictions and years have a plan at all: a blank there is "no plan", not "zero"
+    planned = {(r["where"].value, r["year"].value) for r in store.select("page_programme_coverage", programme=entity.iri)}
+    years = tuple(sorted({a.year for a in activities} | {y for w, y in planned if w in wheres}))
     table = tuple(
-        (wheres[w], tuple(counts[w].get(y, 0) for y in years))
+        (wheres[w], tuple(counts[w][y] if counts[w].get(y) else (0 if (w, y) in planned else None) for y in years))
         for w in sorted(wheres, key=lambda k: wheres[k].label)
     )
     return ProgrammePage(entity, entity.first(SKOS + "notation"), years, table, activities)
@@ -220,6 +224,7 @@ def plan_page(store: GraphStore, entity: Entity) -> PlanPage:
         tuple(activities),
         fragments,
         tuple(entity.refs(PROV + "wasDerivedFrom")),
+        plan_origin(entity),
     )
 
 

@@ -132,13 +132,40 @@ class ActivityPage:
 
 @dataclass(frozen=True)
 class ProgrammePage:
-    """A programme: a jurisdiction × year table of activity counts, and the activities."""
+    """A programme: a jurisdiction × year table of activity counts (None: no plan of that place and
+    year), and the activities."""
 
     entity: Entity
     code: str | None
     years: tuple[str, ...]
-    table: tuple[tuple[Ref, tuple[int, ...]], ...]
+    table: tuple[tuple[Ref, tuple[int | None, ...]], ...]
     activities: tuple[ActivityRow, ...]
+
+
+@dataclass(frozen=True)
+class PlanOrigin:
+    """Where a plan was read from, and the file as read (downloadable by its sha256)."""
+
+    kind: str  # "file" or "web"
+    source: str  # the file name or the URL asked for
+    url: str | None  # the original on the web (an http(s) dcterms:source), else None
+    final_url: str | None  # a web page's URL after redirects
+    retrieved_at: str | None  # a web page's retrieval time
+    status: str | None  # a web page's HTTP status
+    published: str | None  # a web page's publication date
+    sha256: str | None  # the digest of the bytes as read: the download's name
+    media_type: str  # the media type of the bytes as read
+    filename: str  # the name a download is saved under
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """The bytes a plan was read from, as the download ``/sources/<sha256>`` serves them."""
+
+    sha256: str
+    plan: str  # the IRI of the (main) plan read from them
+    media_type: str  # with a charset parameter for text read with one known codec
+    filename: str
 
 
 @dataclass(frozen=True)
@@ -153,6 +180,7 @@ class PlanPage:
     activities: tuple[ActivityRow, ...]
     fragments: tuple[tuple[Ref, int], ...]
     derived_from: tuple[Ref, ...]
+    origin: PlanOrigin | None = None  # where it was read from; None for a plan without dcterms:source
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ The JSON layout (what ``to_json`` writes and ``from_json`` reads, older versions
 optional)::
 
     {"format": 1, "base": ..., "built_at": ..., "static_sha256": ...,
-     "sources": {FILE NAME: {"sha256", "graphs", "activities", "plans", "triples",
-                             "size", "mtime_ns", "hashed_ns", "extractor", "shacl"}},
+     "sources": {FILE NAME or URL: {"sha256", "graphs", "activities", "plans", "triples",
+                                    "size", "mtime_ns", "hashed_ns", "extractor", "shacl", "kind"}},
      "counts": {"plans", "activities", "agencies", "triples", "reference_triples"},
      "failed": {FILE NAME: {"error", "sha256", "extractor", "size", "mtime_ns", "hashed_ns"}},
      "post_build_seconds": {...}, "phase_seconds": {...},
@@ -17,7 +17,9 @@ other file and a count and digest of each graph's quads, taken when the build fi
 ``size``/``mtime_ns``/``hashed_ns`` say when a file can be taken as unchanged without reading
 it (``graph.build.scan``); ``extractor`` is ``loaders.version.extractor_version()`` and ``shacl``
 the digest of the shapes the file's plans were validated with: either changed, the file is
-extracted again.
+extracted again. ``kind`` says what the source is: ``file`` (keyed by its file name) or ``web``
+(keyed by its URL; no stat: ``graph.build.fetched`` revalidates it over HTTP); absent in
+versions built before it was kept (files).
 """
 
 from __future__ import annotations
@@ -60,13 +62,14 @@ class Source:
     stat: Stat | None = None
     extractor: str | None = None
     shacl: str | None = None
+    kind: str | None = None  # "file" or "web"; None: a version built before it was kept (a file)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Source:
         """An entry of ``sources``."""
         return cls(str(data.get("sha256", "")), list(data.get("graphs", [])), int(data.get("activities", 0)),
                    data.get("plans"), data.get("triples"), Stat.from_json(data), data.get("extractor"),
-                   data.get("shacl"))
+                   data.get("shacl"), data.get("kind"))
 
     def to_json(self) -> dict[str, Any]:
         """The entry as the manifest holds it (absent fields left out)."""
@@ -76,7 +79,7 @@ class Source:
                 out[key] = getattr(self, key)
         if self.stat is not None:
             out.update(self.stat.to_json())
-        for key in ("extractor", "shacl"):
+        for key in ("extractor", "shacl", "kind"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         return out

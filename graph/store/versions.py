@@ -16,6 +16,9 @@ copied) and switches the ``current`` link to it only when it is complete::
         stats.json       the home page's statistics (``graph.derived.stats``)
         dumps/           the dumps' chunks and index (``graph.derived.dumps``, read by ``graph.store.chunks``)
       build.lock         held by the one build that may run at a time
+      sources/<sha256>   every plan's file or web page as read, by digest (``graph.build.sources``),
+                         shared by the versions and offered for download on the plan page
+      fetch/             the fetch cache: what each URL answered last (``fetch.cache``)
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
     from graph.store.integrity import Problem
 
 _VERSION = re.compile(r"^v(\d{10})$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 MANIFEST = "manifest.json"
 VALIDATION = "validation.json"
 NETWORK_TABLES = "network.sqlite"
@@ -203,6 +207,26 @@ class StoreDir:
     def lock_file(self) -> Path:
         """The lock a build holds."""
         return self.root / "build.lock"
+
+    @property
+    def sources(self) -> Path:
+        """The files and pages as read, named by their sha256."""
+        return self.root / "sources"
+
+    @property
+    def fetch_cache(self) -> Path:
+        """The fetch cache's entries (one JSON file per URL)."""
+        return self.root / "fetch"
+
+    def source(self, sha256: str) -> Path | None:
+        """The kept bytes of digest ``sha256``, or None (not a lower-case hex digest, or not kept).
+
+        The name is checked before it touches the file system: no path comes from a caller.
+        """
+        if not _SHA256.match(sha256):
+            return None
+        path = self.sources / sha256
+        return path if path.is_file() else None
 
     def all_versions(self) -> list[Path]:
         """Every version folder, oldest first (complete or not)."""

@@ -2,7 +2,7 @@
 
 Layout (``REPORT_FORMAT`` 2)::
 
-    {"format": 2, "shapes_sha256": DIGEST, "version": "v0000000003",
+    {"format": 2, "checked_at": ISO-8601 UTC, "shapes_sha256": DIGEST, "version": "v0000000003",
      "conforms": bool, "violations": int, "warnings": int,
      "graphs": [{"graph": IRI, "source": FILE (plan graphs), "conforms", "violations", "warnings",
                  "results": [ResultRow fields ...], "error": TEXT (when the validator failed)}, ...]}
@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import asdict
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ def summary(entries: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     """The whole report from its graph entries."""
     return {
         "format": REPORT_FORMAT,
+        "checked_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         **extra,
         "conforms": all(e["conforms"] for e in entries),
         "violations": sum(e["violations"] for e in entries),

@@ -1,8 +1,9 @@
 """A bounded load test of ``qgkg serve`` on loopback: 20 concurrent clients for 45 seconds.
 
 The mix: entity pages (HTML and Turtle), canned analyst queries through ``/sparql`` and a
-dump download. Every request must succeed; latencies (p50, p99), requests per second and the
-server's resident memory before and after go to ``test-output/load.json``.
+dump download, from 20 clients on distinct loopback addresses (``tests/reliability/load.py``).
+Every request must succeed; latencies (p50, p99), requests per second and the server's resident
+memory before and after go to ``test-output/load.json``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import random
 import shutil
 import statistics
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,52 +21,13 @@ import httpx
 import pytest
 
 from graph.queries import canned_queries
+from tests.reliability.load import ENTITIES, OUTPUT, Sample, client_address, client_for, percentile, rss_mb
 
 CLIENTS = 20
 SECONDS = 45.0
 SEED = 7
 MIX = (("page", 0.55), ("query", 0.35), ("dump", 0.10))
 QUERIES = ("activities_by_city_year", "agencies_by_activities_led", "coleading_agency_pairs", "plans_by_city_year")
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "load.json"
-ENTITIES = """SELECT DISTINCT ?s WHERE {
-  { ?s a <https://w3id.org/qgkg/ontology#Agency> } UNION { ?s a <https://w3id.org/qgkg/ontology#Plan> }
-  UNION { ?s a <https://w3id.org/qgkg/ontology#Activity> } UNION { ?s a <https://w3id.org/qgkg/ontology#City> }
-} ORDER BY ?s"""
-
-
-@dataclass(frozen=True)
-class Sample:
-    """One request's kind, outcome and latency."""
-
-    kind: str
-    status: int
-    seconds: float
-    error: str = ""
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants (the query workers), in MB."""
-    total = 0.0
-    stack = [pid]
-    while stack:
-        current = stack.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-        except OSError:
-            continue
-        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0) / 1024
-        for task in Path(f"/proc/{current}/task").iterdir():
-            try:
-                stack.extend(int(c) for c in (task / "children").read_text().split())
-            except OSError:
-                continue
-    return total
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0-100) by the nearest-rank rule."""
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
 def _requests(base: str, entities: list[str]) -> dict[str, list[tuple[str, dict[str, str]]]]:
@@ -100,13 +61,16 @@ async def _client(http: httpx.AsyncClient, rng: random.Random, requests: dict[st
 
 async def _load(base: str, requests: dict[str, Any]) -> tuple[list[Sample], float]:
     samples: list[Sample] = []
-    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
+    clients = [client_for(base, client_address(i), timeout=60) for i in range(CLIENTS)]  # 20 distinct users
+    try:
         started = time.monotonic()
         deadline = started + SECONDS
         await asyncio.gather(*(_client(http, random.Random(SEED * 100 + i), requests, deadline, samples)
-                               for i in range(CLIENTS)))
+                               for i, http in enumerate(clients)))
         return samples, time.monotonic() - started
+    finally:
+        for http in clients:
+            await http.aclose()
 
 
 @pytest.mark.slow
@@ -140,8 +104,8 @@ def test_serve_holds_20_clients_without_a_failed_request(tmp_path: Path, corpus_
         "distinct_requests": {kind: len(v) for kind, v in requests.items()},
         "failures": [f"{s.kind} {s.status} {s.error}" for s in failed[:20]],
     }
-    OUTPUT.parent.mkdir(exist_ok=True)
-    OUTPUT.write_text(json.dumps(figures, indent=1), encoding="utf-8")
+    OUTPUT.mkdir(exist_ok=True)
+    (OUTPUT / "load.json").write_text(json.dumps(figures, indent=1), encoding="utf-8")
     assert len(samples) > CLIENTS * 10
     assert not failed, figures["failures"]
     assert rss_after < 2 * rss_before + 200, figures

@@ -27,6 +27,7 @@ PREFIXES = {
     "skos:": "http://www.w3.org/2004/02/skos/core#",
     "dcterms:": "http://purl.org/dc/terms/",
     "time:": "http://www.w3.org/2006/time#",
+    "prov:": "http://www.w3.org/ns/prov#",
 }
 QGS = Namespace(SHAPES_NS)
 CONSTRAINTS = {SH.minCount, SH.maxCount, SH["class"], SH.datatype, SH.pattern, SH.languageIn, SH.sparql,

@@ -32,8 +32,11 @@ def _raw(
     path: str,
     body: bytes | None = None,
     headers: dict[str, str] | None = None,
+    source: str | None = None,
 ) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    """One request, from the loopback address ``source`` when given (another client for the per-client limit)."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60,
+                                      source_address=(source, 0) if source else None)
     try:
         conn.putrequest(method, path, skip_accept_encoding=True)
         for k, v in (headers or {}).items():
@@ -171,6 +174,7 @@ def test_pathological_query_is_stopped_while_others_are_answered(corpus_store: P
                 "GET",
                 "/sparql?" + urllib.parse.urlencode({"query": query}),
                 headers={"Accept": "application/json"},
+                source="127.0.0.2",  # another client: this one's own queries wait behind its running one
             )
             done["slow"] = time.monotonic()
 

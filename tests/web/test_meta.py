@@ -70,5 +70,11 @@ def test_validation_report_of_the_current_store(tmp_path: Path, corpus_store: Pa
     report = r.get_json()
     assert "error" not in report, report.get("error")
     assert isinstance(report["conforms"], bool) and report["graphs"]
+    assert report["checked_at"].endswith("+00:00")  # when the shapes were checked, in UTC
+    # the loaders' warnings: Shanghai 2018 holds a block of another document, which the loader noted
+    warned = {(w["source"], w["warning"].split(":")[0]) for w in report["loader_warnings"]}
+    assert ("shanghai-2018-plan.txt", "spliced fragment found") in warned
     html = client.get("/validation", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "violation(s)" in html
+    assert 'id="loader-warnings"' in html and "spliced fragment found" in html
+    assert "Checked " + report["checked_at"] in html

@@ -77,6 +77,11 @@ def test_programme_page_has_city_year_table(client: FlaskClient) -> None:
     body = client.get("/id/programme/chief_quality_officer", headers=HTML).get_data(as_text=True)
     assert "Activities by jurisdiction and year" in body
     assert "2021" in body and "上海市" in body
+    # "no plan" is told apart from "zero": Shanghai has a 2019 plan without a chief-quality-officer
+    # activity (0), Beijing has no plan before 2024 (—)
+    assert 'title="上海市 2019: 0 activities">0<' in body
+    assert 'class="num no-plan" title="北京市 2018: no plan">—<' in body
+    assert 'title="北京市 2024: 1 activities">1<' in body
 
 
 def test_plan_page_shows_text_as_written_and_repaired(client: FlaskClient) -> None:

@@ -112,6 +112,21 @@ def test_malformed_query_is_400_with_the_parser_message(client: FlaskClient, que
     assert r.status_code == 400 and "syntax error" in r.get_json()["message"]
 
 
+def test_endpoint_without_a_query_describes_the_service(client: FlaskClient) -> None:
+    """SPARQL 1.1 Service Description §2: GET on the endpoint with no query answers the description
+    (Turtle unless another RDF format is asked for); asking for results without a query is a 400."""
+    import rdflib
+
+    for accept in (None, "*/*", "text/turtle"):
+        r = client.get("/sparql", headers={"Accept": accept} if accept else {})
+        assert r.status_code == 200 and r.mimetype == "text/turtle", accept
+        g = rdflib.Graph().parse(data=r.get_data(as_text=True), format="turtle")
+        sd = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+        assert any(g.triples((None, rdflib.RDF.type, sd.Service)))
+    assert client.get("/sparql", headers={"Accept": "application/sparql-results+json"}).status_code == 400
+    assert client.post("/sparql", data={}).status_code == 400
+
+
 def test_bad_protocol_requests_are_4xx(client: FlaskClient) -> None:
     assert client.get("/sparql?query=ASK%7B%7D&query=ASK%7B%7D").status_code == 400
     assert client.post("/sparql", data=b"ASK {}", content_type="text/plain").status_code == 415
