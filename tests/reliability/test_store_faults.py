@@ -337,7 +337,7 @@ def _du(root: Path) -> int:
 
 
 def test_full_disk_during_a_build_is_one_line_and_the_previous_version_stays(
-        store: Path, tmp_path: Path, mounts: list[Path]) -> None:
+        store: Path, tmp_path: Path, mounts: list[Path], make_app: Callable[..., object]) -> None:
     disk = tmp_path / "disk"
     disk.mkdir()
     size = _du(store) + (512 << 10)  # the store and half a MiB: not enough for a new version's graph
@@ -357,6 +357,8 @@ def test_full_disk_during_a_build_is_one_line_and_the_previous_version_stays(
     assert versions(small) == ["v0000000001", "v0000000002"]  # the failed version removed
     assert count_of(plan_count(small)) == 3
     assert qgkg("check-store", "--store", str(small)).code == 0
+    client = make_app(small).test_client()  # type: ignore[attr-defined]
+    assert client.get("/").status_code == 200  # still served
 
 
 def test_read_only_store_folder_refuses_a_build_in_one_line_and_is_still_served(
