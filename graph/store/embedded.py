@@ -53,6 +53,10 @@ class EmbeddedStore(GraphStore):
         except OSError as exc:
             raise StoreError(f"{version}: cannot open the store ({exc})") from exc
 
+    def source_path(self, sha256: str) -> Path | None:
+        """The kept bytes a plan was read from (``STORE/sources/<sha256>``), or None."""
+        return self.dir.source(sha256)
+
     @cached_property
     def manifest(self) -> Manifest:
         """The version's manifest."""
