@@ -103,8 +103,8 @@ def build_remote(
         state, on_server = _state(local, store, writer, settings.base, clean)
         held = {name: s for name, s in state.sources.items()
                 if name in on_server and on_server[name].sha256 == s.sha256}  # the server still has them
-        todo, web, shapes = _scan(local.path, targets, held, state, settings.base, validate, report,
-                                  (list(urls), fetch or FetchOptions(), on_urls, on_page))
+        todo, shapes = _scan(targets, held, state, settings.base, validate, report)
+        web = _fetch(local.path, list(urls), fetch or FetchOptions(), held, shapes, on_urls, on_page, report)
         if on_files:
             on_files(len(todo) + len(web.todo))
         good = _extract([*todo, *web.todo], settings.base, jobs, progress, validate, report)
@@ -153,13 +153,9 @@ def _state(local: Version, store: RemoteStore, writer: RemoteWriter, base: str,
     return state, on_server
 
 
-_Fetching = tuple[list[str], FetchOptions, Callable[[int], None] | None, Callable[[str, object], None] | None]
-
-
-def _scan(root: Path, targets: list[Any], held: dict[str, Source], state: Manifest, base: str, validate: bool,
-          report: BuildReport, fetching: _Fetching) -> tuple[list[Path], WebScan, str | None]:
-    """Which files to extract (``graph.build.scan``) and which pages (fetched into the cache under
-    ``root``: ``graph.build.fetched``), as the embedded build decides; and the shapes digest used."""
+def _scan(targets: list[Any], held: dict[str, Source], state: Manifest, base: str, validate: bool,
+          report: BuildReport) -> tuple[list[Path], str | None]:
+    """Which files to extract (``graph.build.scan``), as the embedded build decides; and the shapes digest used."""
     from graph.validate.shacl import shapes_digest  # local: the module loads pyshacl
 
     files = find_plan_files([Path(t) for t in targets], skipped=report.errors)
@@ -169,14 +165,20 @@ def _scan(root: Path, targets: list[Any], held: dict[str, Source], state: Manife
     report.files_unchanged = todo.unchanged
     for name, stat in todo.seen.items():
         state.sources[name] = replace(state.sources[name], stat=stat)
-    urls, options, on_urls, on_page = fetching
-    web = WebScan()
-    if urls:
-        if on_urls:
-            on_urls(len(urls))
-        web = fetch_for_build(urls, root, options, held, report, extractor=_extractor(), shapes=shapes,
-                              progress=on_page)
-    return todo.todo, web, shapes
+    return todo.todo, shapes
+
+
+def _fetch(root: Path, urls: list[str], options: FetchOptions, held: dict[str, Source], shapes: str | None,
+           on_urls: Callable[[int], None] | None, on_page: Callable[[str, object], None] | None,
+           report: BuildReport) -> WebScan:
+    """Which pages to extract: fetched (or revalidated) into the cache under ``root`` and compared with
+    what the server holds (``graph.build.fetched``), as the embedded build decides."""
+    if not urls:
+        return WebScan()
+    if on_urls:
+        on_urls(len(urls))
+    return fetch_for_build(urls, root, options, held, report, extractor=_extractor(), shapes=shapes,
+                           progress=on_page)
 
 
 def _extract(todo: list[Any], base: str, jobs: int | None, progress: Callable[[FileResult], None] | None,

@@ -180,7 +180,7 @@ def test_serve_endpoint_offers_the_page_as_fetched_only_where_it_is_kept(
 
 
 def test_remote_build_url_404_among_good_urls_is_one_line_exit_3_and_keeps_the_plans(
-        site: Site, wuxi: dict[str, object]) -> None:
+        site: Site, wuxi: dict[str, object], tmp_path: Path) -> None:
     first = site.pages.url("/zw/2021/changzhou.html")
     site.pages.routes["/zw/2021/changzhou.html"] = Route(plan_page_bytes(CHANGZHOU, "utf-8"))
     proc = qgkg("build", first, "--endpoint", site.server.url, *FETCH_ARGS, store=site.local)
@@ -194,7 +194,10 @@ def test_remote_build_url_404_among_good_urls_is_one_line_exit_3_and_keeps_the_p
     new = site.pages.url("/zw/2021/changzhou-copy.html")
     site.pages.routes["/zw/2021/changzhou-copy.html"] = Route(plan_page_bytes(CHANGZHOU, "gb2312", "gbk"))
     missing = site.pages.url("/zw/2021/missing.html")
-    proc = qgkg("build", first, new, missing, "--endpoint", site.server.url, *FETCH_ARGS, store=site.local)
+    listing = tmp_path / "urls.txt"
+    listing.write_text(f"# pages of the test server\n{new}\n{missing}  # not there\n", encoding="utf-8")
+    proc = qgkg("build", first, "--urls", str(listing), "--endpoint", site.server.url, *FETCH_ARGS,
+                store=site.local)
     assert proc.returncode == 3, proc.stdout + proc.stderr
     errors = [line for line in proc.stderr.splitlines() if line.strip()]
     assert sorted(errors) == sorted([f"error: {first}: HTTP 404 Not Found", f"error: {missing}: HTTP 404 Not Found"])
