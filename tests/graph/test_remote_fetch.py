@@ -194,13 +194,18 @@ def test_remote_build_url_404_among_good_urls_is_one_line_exit_3_and_keeps_the_p
     new = site.pages.url("/zw/2021/changzhou-copy.html")
     site.pages.routes["/zw/2021/changzhou-copy.html"] = Route(plan_page_bytes(CHANGZHOU, "gb2312", "gbk"))
     missing = site.pages.url("/zw/2021/missing.html")
+    empty = site.pages.url("/zw/2021/empty.html")  # fetched, but no article: fails in the extraction
+    site.pages.routes["/zw/2021/empty.html"] = Route(
+        "<html><body><div class='nav'><a href='/'>首页</a> <a href='/zw/'>政务公开</a></div></body></html>".encode())
     listing = tmp_path / "urls.txt"
-    listing.write_text(f"# pages of the test server\n{new}\n{missing}  # not there\n", encoding="utf-8")
+    listing.write_text(f"# pages of the test server\n{new}\n{missing}  # not there\n{empty}\n", encoding="utf-8")
     proc = qgkg("build", first, "--urls", str(listing), "--endpoint", site.server.url, *FETCH_ARGS,
                 store=site.local)
     assert proc.returncode == 3, proc.stdout + proc.stderr
     errors = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert sorted(errors) == sorted([f"error: {first}: HTTP 404 Not Found", f"error: {missing}: HTTP 404 Not Found"])
+    assert len(errors) == 3 and f"error: {first}: HTTP 404 Not Found" in errors
+    assert f"error: {missing}: HTTP 404 Not Found" in errors
+    assert any(e.startswith(f"error: {empty}: ") and "no article text" in e for e in errors), errors
     assert "1 file(s) extracted" in proc.stdout
     after = plans_on(store)
     assert after == before | {str(plan_iri(new))}  # the new page written, every earlier plan kept
