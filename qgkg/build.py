@@ -17,6 +17,13 @@ from graph.derived.stats import write_stats
 
 POST_BUILD_STEPS: tuple[PostBuildStep, ...] = (write_stats, write_network_tables, write_dumps, write_search_index)
 
+# the part of a version (``graph.store.versions.Version``) each step writes: what ``qgkg check-store
+# --repair`` runs again when that part is damaged or missing
+SIDE_FILE_STEPS: dict[str, PostBuildStep] = {
+    "stats.json": write_stats, "network.sqlite": write_network_tables, "dumps": write_dumps,
+    "search.sqlite": write_search_index,
+}
+
 
 def build(root: Path, paths: list[Path], **options: Any) -> BuildReport:
     """``graph.build.build`` with ``POST_BUILD_STEPS`` (statistics, network tables, dumps, search index)."""

@@ -2,7 +2,9 @@
 
 Exit codes (every command):
   0  success
-  1  failure: bad input, no store, a refused or malformed query, SHACL violations
+  1  failure: bad input, no store, a damaged store (one line naming the file), a full disk or a
+     read-only store folder (the previous version stays current), a refused or malformed query,
+     SHACL violations
   2  usage error (unknown option, missing argument)
   3  build finished, but some files or web pages could not be loaded (the others were; the
      store keeps every plan it had)
@@ -20,10 +22,12 @@ from typing import Any
 import click
 
 from graph.store.formats import RdfFormat
+from graph.store.versions import DEFAULT_KEEP
 from qgkg.config import ONTOLOGY_NS, Settings
 from qgkg.errors import QgkgError
 from qgkg.options import EXIT_CODES, bundled_corpus, one_line_errors, settings_from, store_options
 from qgkg.read_commands import export, network, query
+from qgkg.store_commands import check_store, store_group
 
 __all__ = ["bundled_corpus", "main"]
 
@@ -40,6 +44,8 @@ def main() -> None:
     # (or WARNING) shows the structured log lines as well.
     level = os.environ.get("QGKG_LOG_LEVEL", "ERROR").upper()
     logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", level=getattr(logging, level, logging.ERROR))
+    if logging.getLogger("qgkg.store").getEffectiveLevel() > logging.WARNING:
+        logging.getLogger("qgkg.store").setLevel(logging.WARNING)  # a dangling 'current' link is always said
 
 
 @main.command(epilog=EXIT_CODES)
@@ -58,9 +64,12 @@ def main() -> None:
               help="Seconds to wait for a server to connect or send.")
 @click.option("--fetch-retries", type=click.IntRange(min=0, max=10), default=2, show_default=True,
               help="Further attempts after a timeout, a connection failure or HTTP 429/5xx.")
+@click.option("--keep", type=click.IntRange(min=1), default=DEFAULT_KEEP, show_default=True,
+              help="Complete versions to keep (the new one included); older and interrupted ones are deleted.")
 @one_line_errors
 def build(paths: tuple[str, ...], url_file: Path | None, clean: bool, jobs: int | None, quiet: bool,
-          no_validate: bool, fetch_delay: float, fetch_timeout: float, fetch_retries: int, **kwargs: Any) -> None:
+          no_validate: bool, fetch_delay: float, fetch_timeout: float, fetch_retries: int, keep: int,
+          **kwargs: Any) -> None:
     """Add or update plans in the store from files and web pages (default: the bundled corpus).
 
     Files already in the store with the same name and content are kept as they are (a
@@ -68,7 +77,10 @@ def build(paths: tuple[str, ...], url_file: Path | None, clean: bool, jobs: int 
     everything); a changed file replaces its plan's named graph. Each plan extracted is
     validated with the SHACL shapes, and the reports are kept for 'qgkg validate'. A file
     that failed and has not changed is reported again, not retried. The build is atomic:
-    a failed or interrupted build leaves the previous store as it was.
+    a failed or interrupted build (a full disk, a read-only folder) leaves the previous store
+    as it was. Each version records the digests of its files and graphs ('qgkg check-store').
+    Once the new version is current, the newest --keep complete versions stay and older ones
+    are deleted ('qgkg store list', 'qgkg store rollback').
 
     An http(s) URL (given as an argument or listed with --urls) is fetched politely:
     robots.txt is honoured, requests to one host are spaced by --fetch-delay, failures
@@ -92,14 +104,15 @@ def build(paths: tuple[str, ...], url_file: Path | None, clean: bool, jobs: int 
     targets = files or ([] if urls else [bundled_corpus()])
     options = FetchOptions(delay=fetch_delay, timeout=fetch_timeout, retries=fetch_retries)
     report = run_build(settings, targets, clean=clean, jobs=jobs, quiet=quiet, validate=not no_validate,
-                       urls=urls, fetch=options)
+                       urls=urls, fetch=options, keep=keep)
     print_report(report, settings)
     if report.errors:
         sys.exit(3)
 
 
 def run_build(settings: Settings, targets: list[Path], *, clean: bool = False, jobs: int | None = None,
-              quiet: bool = False, validate: bool = True, urls: list[str] | None = None, fetch: Any = None) -> Any:
+              quiet: bool = False, validate: bool = True, urls: list[str] | None = None, fetch: Any = None,
+              keep: int = DEFAULT_KEEP) -> Any:
     """Build the embedded store (with the post-build steps) or the remote one, with progress bars on stderr."""
     from tqdm import tqdm
 
@@ -130,7 +143,7 @@ def run_build(settings: Settings, targets: list[Path], *, clean: bool = False, j
                                 validate=validate, urls=urls or (), fetch=fetch, on_urls=on_urls, on_page=on_page)
         return do_build(settings.store, targets, base=settings.base, clean=clean, jobs=jobs,
                         progress=progress, on_files=on_files, validate=validate, urls=urls or (), fetch=fetch,
-                        on_urls=on_urls, on_page=on_page)
+                        on_urls=on_urls, on_page=on_page, keep=keep)
     finally:
         for b in bar.values():
             b.close()
@@ -234,11 +247,20 @@ def validate(jobs: int | None, verbose: bool, recheck: bool, **kwargs: Any) -> N
 
     Builds validate each plan they extract and keep the reports; this command reads them
     when they were made with the current shapes, and validates the store otherwise (or
-    with --recheck). A remote store is always validated.
+    with --recheck). A remote store is always validated. With --recheck the version's files and
+    graphs are first checked against the digests its build recorded ('qgkg check-store').
     """
+    from graph.store.versions import repair_hint
     from graph.validate.store_checks import validate_store
+    from qgkg.store_commands import full_problems
 
     settings = settings_from(kwargs)
+    if recheck and not settings.endpoint:
+        version, problems = full_problems(settings)
+        for p in problems:
+            click.echo(f"error: {p.line(version)}; {repair_hint(p, settings.store)}", err=True)
+        if problems:
+            sys.exit(1)
     summary = validate_store(settings, jobs=jobs, recheck=recheck)
     for name, rep in summary.items():
         if rep.violations or rep.warnings or verbose:
@@ -277,7 +299,12 @@ def validate(jobs: int | None, verbose: bool, recheck: bool, **kwargs: Any) -> N
 def serve(host: str, port: int, threads: int, query_workers: int | None, query_timeout: float | None,
           per_client: int | None, client_queue: int | None, query_queue: int | None, trusted_proxy: str | None,
           **kwargs: Any) -> None:
-    """Serve the graph on the web (builds the bundled corpus first if the store is empty).
+    """Serve the graph on the web (builds the bundled corpus first in a folder that never held a version).
+
+    A store whose 'current' link is missing or dangling is served from its newest complete
+    version, with a warning, and never built over. Before serving, the current version is
+    checked cheaply against the digests its build recorded; a damaged side file is rebuilt
+    from the Oxigraph store (one line each), a damaged graph refused (one line).
 
     User SPARQL runs in worker processes, each query killed at the time limit. A client
     (a remote address) may have --per-client queries running and --client-queue more
@@ -286,13 +313,18 @@ def serve(host: str, port: int, threads: int, query_workers: int | None, query_t
     behind user queries: --threads server threads are kept for them.
     """
     from graph.store import StoreDir
+    from qgkg.store_commands import repair_on_open
     from web.serve import run
 
     settings = settings_from(kwargs)
-    if not settings.endpoint and StoreDir(settings.store).is_empty():
-        click.echo(f"the store {settings.store} is empty: building the bundled corpus first", err=True)
-        report = run_build(settings, [bundled_corpus()])
-        print_report(report, settings)
+    if not settings.endpoint:
+        if StoreDir(settings.store).never_held_a_version():
+            click.echo(f"the store {settings.store} never held a version: building the bundled corpus first",
+                       err=True)
+            report = run_build(settings, [bundled_corpus()])
+            print_report(report, settings)
+        for line in repair_on_open(settings):
+            click.echo(f"repaired: {line}", err=True)
     limits: dict[str, Any] = {"query_workers": query_workers, "query_timeout": query_timeout, "per_client": per_client,
                               "client_queue": client_queue, "query_queue": query_queue,
                               "trusted_proxy": trusted_proxy}
@@ -301,6 +333,8 @@ def serve(host: str, port: int, threads: int, query_workers: int | None, query_t
 
 
 main.add_command(query)
+main.add_command(check_store)
+main.add_command(store_group)
 main.add_command(export)
 main.add_command(network)
 

@@ -16,9 +16,10 @@ from qgkg.errors import QgkgError
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_CODES = """\b
-Exit codes: 0 success · 1 failure (bad input, no store, bad query,
-SHACL violations) · 2 usage error · 3 build done but some files or web
-pages failed (404, timeout, robots.txt, not HTML, no article: one line each)."""
+Exit codes: 0 success · 1 failure (bad input, no store, a damaged
+store, a full disk or read-only folder, bad query, SHACL violations) ·
+2 usage error · 3 build done but some files or web pages failed (404,
+timeout, robots.txt, not HTML, no article: one line each)."""
 
 
 def bundled_corpus() -> Path:

@@ -14,8 +14,10 @@ of every file and page read are kept by sha256 (``graph.build.sources``).
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -35,8 +37,10 @@ from graph.build.static import load_static_reference, static_digest
 from graph.build.steps import BuildDelta, PostBuildStep, run_steps
 from graph.build.workers import FileResult, extract_all
 from graph.build.write import apply_results, counts, merge_entities
-from graph.store import StoreDir, Version
+from graph.store import StoreDir, Version, reference_graph_iri
+from graph.store.integrity import STORES, record, update_graph_digests
 from graph.store.manifest import Counts, Failure, Manifest, Source, Stat
+from graph.store.versions import DEFAULT_KEEP, REPAIRABLE, damaged
 from qgkg.config import DEFAULT_BASE
 from qgkg.errors import StoreError
 
@@ -57,6 +61,7 @@ class _Run:
     web: WebScan = field(default_factory=WebScan)
     failed: dict[str, Failure] = field(default_factory=dict)
     good: list[FileResult] = field(default_factory=list)
+    reuse_side_files: bool = True  # False: the previous version's side files are damaged; write them anew
     phases: dict[str, float] = field(default_factory=dict)
 
     def phase(self, name: str) -> None:
@@ -75,6 +80,7 @@ def build(
     on_files: Callable[[int], None] | None = None,
     validate: bool = True,
     steps: Iterable[PostBuildStep] = (),
+    keep: int = DEFAULT_KEEP,
     urls: Sequence[str] = (),
     fetch: FetchOptions | None = None,
     on_urls: Callable[[int], None] | None = None,
@@ -90,7 +96,11 @@ def build(
     the same worker, and the reference descriptions the build touched are validated after the
     merge; the reports are kept in the version's ``validation.json`` (``graph.validate.reports``).
     ``steps`` run on the new version before it becomes current (the shell passes
-    ``graph.derived.POST_BUILD_STEPS``).
+    ``graph.derived.POST_BUILD_STEPS``). Once the new version is current, old versions are pruned:
+    the newest ``keep`` complete ones (and the current one) stay (``StoreDir.prune``).
+
+    A write that fails (a full disk, a read-only folder) is a one-line ``StoreError`` naming the
+    folder and the reason; the new version is removed and the previous one stays current.
     """
     run = _Run(Path(root), base, validate)
     report = BuildReport()
@@ -108,18 +118,54 @@ def build(
         run.phase("scan")
         _extract(run, jobs or os.cpu_count() or 1, progress, report)
         report.warnings += keep_sources(sdir, run.good)
-        if run.previous is not None and not run.good and run.old.static_sha256 == static_digest():
+        if (run.previous is not None and not run.good and run.old.static_sha256 == static_digest()
+                and run.reuse_side_files):
             _keep_current(run, report)  # nothing to change: the current version stays current
+            _relink(sdir, run.previous, report)
         else:
-            version = sdir.new_version_path()
+            version = _new_version(sdir)
             manifest = _write_version(run, version, list(steps))
-            sdir.switch_to(version)
-            sdir.prune()
+            _switch(sdir, version)
+            sdir.prune(keep=keep)
             prune_sources(sdir, cache_of(run.root).digests())
             report.version = version.name
             report.count(manifest.total)
     report.seconds = time.perf_counter() - run.started
     return report
+
+
+def _new_version(sdir: StoreDir) -> Path:
+    try:
+        return sdir.new_version_path()
+    except OSError as exc:
+        raise _write_error(sdir.versions, exc) from None
+
+
+def _switch(sdir: StoreDir, version: Path) -> None:
+    try:
+        sdir.switch_to(version)
+    except OSError as exc:
+        shutil.rmtree(version, ignore_errors=True)
+        raise _write_error(sdir.current_link, exc) from None
+
+
+def _relink(sdir: StoreDir, version: Path, report: BuildReport) -> None:
+    """Point a missing or dangling ``current`` link at the version the build kept (the fallback)."""
+    if sdir.linked() == version:
+        return
+    try:
+        sdir.switch_to(version)
+    except OSError as exc:
+        raise StoreError(f"{sdir.current_link}: cannot write ({exc.strerror or exc}); the store is unchanged") \
+            from None
+    report.warnings.append(f"{sdir.current_link}: pointed at {version.name} again")
+
+
+def _write_error(where: Path, exc: BaseException) -> StoreError:
+    """One line for a failed write: where, why, and that the previous version is untouched."""
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else " ".join(str(exc).split())
+    return StoreError(f"{where}: cannot write ({reason}); the build was abandoned and the previous version "
+                      "is still current")
 
 
 def _start(run: _Run, sdir: StoreDir, paths: list[Path], clean: bool, report: BuildReport) -> None:
@@ -131,6 +177,8 @@ def _start(run: _Run, sdir: StoreDir, paths: list[Path], clean: bool, report: Bu
     report.files_seen = len(files)
     run.previous = None if clean else sdir.current()
     run.old = Manifest() if run.previous is None else Version(run.previous).manifest()
+    if run.previous is not None:
+        _check_previous(run, report)
     if run.previous is not None and run.old.base and run.old.base != run.base:
         raise StoreError(f"{run.root}: built with base {run.old.base}, not {run.base}; use --clean")
     run.shapes = shapes_digest(run.base) if run.validate else None
@@ -138,6 +186,19 @@ def _start(run: _Run, sdir: StoreDir, paths: list[Path], clean: bool, report: Bu
     run.scan = scan(files, run.old.sources, run.old.failed, extractor=run.extractor, shapes=run.shapes)
     run.failed = dict(run.scan.failed)
     report.files_unchanged = run.scan.unchanged
+
+
+def _check_previous(run: _Run, report: BuildReport) -> None:
+    """A damaged previous graph is refused (one line); damaged side files are not reused, with a warning."""
+    assert run.previous is not None
+    problems = Version(run.previous).problems()
+    graph = [p for p in problems if p.part not in REPAIRABLE]
+    if graph:
+        raise damaged(run.previous, graph, run.root)
+    if problems:
+        run.reuse_side_files = False
+        report.warnings.append(f"{problems[0].line(run.previous)}: not reused; the new version's side files are "
+                               "written from the graph")
 
 
 def _fetch(run: _Run, urls: list[str], options: FetchOptions, on_page: Callable[[str, object], None] | None,
@@ -205,18 +266,61 @@ def _write_version(run: _Run, version: Path, steps: list[PostBuildStep]) -> Mani
         if checking is not None and run.shapes is not None:
             write_report(version, run.previous, run.good, checking, run.base, run.shapes)
             run.phase("reference_shacl_wait")
+        graphs = _graph_digests(run, main, contrib, delta)
         main.flush()
         contrib.flush()
         del main, contrib
+        manifest.integrity = _settled_record(version, graphs)
         run.phase("finish")
         manifest.phase_seconds = {k: round(v, 3) for k, v in run.phases.items()}
         files.write_manifest(manifest)
         return manifest
-    except BaseException:
+    except BaseException as exc:
         if checking is not None:
             checking.cancel()
         shutil.rmtree(version, ignore_errors=True)
+        if isinstance(exc, OSError) or _is_io_error(exc):
+            raise _write_error(version, exc) from None
         raise
+
+
+_IO_WORDS = ("IO error", "No space left", "Read-only file system", "Permission denied",  # RocksDB (Oxigraph)
+             "disk is full", "disk I/O error", "readonly database", "unable to open database")  # SQLite
+
+
+def _is_io_error(exc: BaseException) -> bool:
+    """True for an engine's failed write: Oxigraph reports RocksDB's I/O errors as RuntimeError, SQLite
+    its own as OperationalError; anything else is a bug and keeps its traceback."""
+    text = str(exc)
+    return isinstance(exc, RuntimeError | sqlite3.OperationalError) and any(w in text for w in _IO_WORDS)
+
+
+def _settled_record(version: Path, graphs: dict[str, Any]) -> dict[str, Any]:
+    """The integrity record, once Oxigraph has closed the stores (RocksDB compacts in the background
+    while a store is open, deleting and writing files): the record must see the final files."""
+    gc.collect()  # a reference cycle (a kept traceback's frames) may still hold a store open
+    integrity = record(version, graphs)
+    if _oxigraph_files(version) != {k: v[0] for k, v in integrity["files"].items() if k.split("/")[0] in STORES}:
+        raise StoreError(f"{version}: the Oxigraph store was still open while its digests were taken "
+                         "(an internal error: please report it); the build was abandoned")
+    return integrity
+
+
+def _oxigraph_files(version: Path) -> dict[str, int]:
+    return {p.relative_to(version).as_posix(): p.stat().st_size
+            for name in STORES for p in sorted((version / name).iterdir()) if p.is_file()}
+
+
+def _graph_digests(run: _Run, main: ox.Store, contrib: ox.Store, delta: BuildDelta) -> dict[str, Any]:
+    """Each graph's count and digest (``graph.store.integrity``): the previous version's for the graphs
+    this build did not rewrite; the reference graph is digested again (the build merges into it)."""
+    previous = (run.old.integrity or {}).get("graphs", {}) if run.previous is not None else {}
+    changed = set(delta.removed) | set(delta.added)
+    ref = reference_graph_iri(run.base)
+    return {
+        "oxigraph": update_graph_digests(main, previous.get("oxigraph"), changed | {ref, ""}),
+        "contrib": update_graph_digests(contrib, previous.get("contrib"), changed),
+    }
 
 
 def _write_graphs(run: _Run, main: ox.Store, contrib: ox.Store) -> tuple[Manifest, BuildDelta, set[Any]]:
@@ -240,7 +344,7 @@ def _write_graphs(run: _Run, main: ox.Store, contrib: ox.Store) -> tuple[Manifes
     if static_size is not None and old_counts.reference_triples is not None:
         old_counts = replace(old_counts, agencies=0)
     d_ref, d_agencies = merge_entities(main, contrib, touched, run.base)
-    delta = BuildDelta(run.previous, removed, added, run.base,
+    delta = BuildDelta(run.previous if run.reuse_side_files else None, removed, added, run.base,
                        frozenset(t.value for t in touched if isinstance(t, ox.NamedNode)),
                        static_reloaded=static_size is not None)
     total = counts(main, sources, old_counts, ref_triples + d_ref, d_agencies, run.base)

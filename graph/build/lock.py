@@ -33,7 +33,12 @@ class BuildLock:
         self.key = ""
 
     def __enter__(self) -> BuildLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.open("a").close()
+        except OSError as exc:  # a read-only or full folder: nothing is written, the store stays as it was
+            raise StoreError(f"{self.path}: cannot take the build lock ({exc.strerror or exc}); "
+                             "nothing was changed") from None
         key = str(self.path.resolve())
         with _HELD_LOCK:
             if key in _HELD:

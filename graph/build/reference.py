@@ -55,7 +55,11 @@ class _ReferenceCheck:
 def check_reference(main: ox.Store, touched: set[Any], static_reloaded: bool, base: str) -> _ReferenceCheck:
     """Start checking the reference descriptions a build merged again (and the static ones it reloaded)."""
     scope = reference_scope(touched, static_reloaded, base)
-    return _ReferenceCheck(scope, reference_text(main, scope, base), base)
+    text = reference_text(main, scope, base)
+    # pyshacl keeps tracebacks whose frames reach this one (f_back): it must not hold the store, or the
+    # store stays open (compacting its files) after the build is done with it
+    del main
+    return _ReferenceCheck(scope, text, base)
 
 
 def reference_scope(touched: set[Any], static_reloaded: bool, base: str) -> set[str]:

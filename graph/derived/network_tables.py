@@ -33,6 +33,7 @@ import pyoxigraph as ox
 
 from graph.store import Version, reference_graph_iri
 from qgkg.config import ONTOLOGY_NS
+from qgkg.errors import StoreError
 
 SCHEMA_VERSION = 2
 
@@ -95,9 +96,25 @@ def create_schema(conn: sqlite3.Connection) -> None:
 
 
 def open_cache(path: Path) -> sqlite3.Connection:
-    """Open a finished cache read-only (safe to share between threads: nothing writes it)."""
+    """Open a finished cache read-only (safe to share between threads: nothing writes it).
+
+    A file that is not a readable SQLite database is a one-line ``StoreError`` naming it, not
+    ``sqlite3.DatabaseError`` on the page that reads it.
+    """
     uri = f"file:{path}?mode=ro&immutable=1"
-    return sqlite3.connect(uri, uri=True, check_same_thread=False)
+    try:
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    except sqlite3.Error as exc:
+        raise unreadable_table(path, exc) from None
+    return conn
+
+
+def unreadable_table(path: Path, exc: BaseException) -> StoreError:
+    """The one-line error of a damaged side table, naming it and the command that rebuilds it."""
+    root = Path(path).parent.parent.parent  # STORE/versions/vN/FILE
+    return StoreError(f"{path}: damaged ({' '.join(str(exc).split())}); "
+                      f"repair it with 'qgkg check-store --repair --store {root}'")
 
 
 def write_network_tables(version: Path, store: ox.Store, delta: Any) -> None:
@@ -151,7 +168,7 @@ def _schema_of(path: Path) -> int | None:
             row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         finally:
             conn.close()
-    except sqlite3.Error:
+    except (sqlite3.Error, StoreError):
         return None
     return int(row[0]) if row else None
 

@@ -28,6 +28,7 @@ from typing import IO, Any
 
 from graph.store.formats import RdfFormat
 from graph.store.versions import Version
+from qgkg.errors import StoreError
 
 CHUNK_FORMATS = (RdfFormat.NQ, RdfFormat.TRIG, RdfFormat.TTL, RdfFormat.NT, RdfFormat.JSONLD)
 DUMP_FORMATS = CHUNK_FORMATS
@@ -51,9 +52,19 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 
 def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """Open a chunk index (read-only ones are immutable: their version never changes)."""
+    """Open a chunk index (read-only ones are immutable: their version never changes).
+
+    A read-only index that is not a readable SQLite database is a one-line ``StoreError``.
+    """
     if readonly:
-        return sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as exc:
+            root = Path(path).parent.parent.parent.parent  # STORE/versions/vN/dumps/chunks.sqlite
+            raise StoreError(f"{path}: damaged ({' '.join(str(exc).split())}); "
+                             f"repair it with 'qgkg check-store --repair --store {root}'") from None
+        return db
     db = sqlite3.connect(path)
     db.executescript(_SCHEMA)
     return db

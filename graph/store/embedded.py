@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
@@ -20,20 +21,40 @@ from graph.store.chunks import dump_from_chunks
 from graph.store.dataset import Dataset
 from graph.store.formats import RdfFormat
 from graph.store.manifest import Manifest
+from graph.store.results import damage_error, is_damage
 from graph.store.values import PREFIXES
-from graph.store.versions import StoreDir, Version
+from graph.store.versions import StoreDir, Version, damaged
 from qgkg.errors import QueryError, StoreError
+
+log = logging.getLogger("qgkg.store")
 
 
 class EmbeddedStore(GraphStore):
     """A read-only view of the current version of an on-disk store."""
 
-    def __init__(self, root: Path, *, base: str) -> None:
+    warning: str | None  # the ``current`` link's problem, when it had one
+
+    def __init__(self, root: Path, *, base: str, check: bool = True) -> None:
+        """Open the current version (see ``StoreDir.current``: a missing or dangling ``current`` link
+        falls back to the newest complete version, with a warning logged on ``qgkg.store``).
+
+        With ``check`` (the default) the version's integrity record is checked cheaply first
+        (``graph.store.integrity.quick_check``): a missing or damaged file is a one-line
+        ``StoreError`` naming it and the command that repairs it; it is never served.
+        """
         self.dir = StoreDir(root)
         self.base = base
         version = self.dir.current()
+        problem = self.dir.link_problem()
         if version is None:
-            raise StoreError(f"{root}: no graph built yet (run 'qgkg build')")
+            raise StoreError(problem or f"{root}: no graph built yet (run 'qgkg build')")
+        if problem:
+            log.warning("%s", problem)
+        self.warning = problem
+        if check:
+            problems = Version(version).problems()
+            if problems:
+                raise damaged(version, problems, self.dir.root)
         self._open(version)
 
     @classmethod
@@ -42,6 +63,7 @@ class EmbeddedStore(GraphStore):
         store = cls.__new__(cls)
         store.dir = StoreDir(Path(version).parent.parent)
         store.base = base
+        store.warning = None
         store._open(Path(version))
         return store
 
@@ -50,8 +72,10 @@ class EmbeddedStore(GraphStore):
         self.files = Version(version)
         try:
             self._store = ox.Store.read_only(str(self.files.oxigraph))
-        except OSError as exc:
-            raise StoreError(f"{version}: cannot open the store ({exc})") from exc
+        except (OSError, RuntimeError) as exc:
+            raise StoreError(f"{self.files.oxigraph}: cannot open the store ({' '.join(str(exc).split())}); "
+                             f"restore an earlier version ('qgkg store rollback VERSION') "
+                             "or rebuild ('qgkg build --clean')") from None
 
     def source_path(self, sha256: str) -> Path | None:
         """The kept bytes a plan was read from (``STORE/sources/<sha256>``), or None."""
@@ -72,7 +96,9 @@ class EmbeddedStore(GraphStore):
             return self._store.query(sparql, **dataset.oxigraph_options())
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
-        except (RuntimeError, ValueError) as exc:
+        except (RuntimeError, ValueError, OSError) as exc:
+            if is_damage(exc):  # RocksDB read a block whose checksum fails: the store, not the query
+                raise damage_error(exc) from None
             raise QueryError(f"SPARQL query failed: {exc}") from exc
 
     def quads(self) -> Iterator[Any]:

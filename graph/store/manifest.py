@@ -8,7 +8,11 @@ optional)::
                                     "size", "mtime_ns", "hashed_ns", "extractor", "shacl", "kind"}},
      "counts": {"plans", "activities", "agencies", "triples", "reference_triples"},
      "failed": {FILE NAME: {"error", "sha256", "extractor", "size", "mtime_ns", "hashed_ns"}},
-     "post_build_seconds": {...}, "phase_seconds": {...}}
+     "post_build_seconds": {...}, "phase_seconds": {...},
+     "integrity": {"format", "files", "graphs"}}
+
+``integrity`` is the version's integrity record (``graph.store.integrity``): the digest of every
+other file and a count and digest of each graph's quads, taken when the build finished.
 
 ``size``/``mtime_ns``/``hashed_ns`` say when a file can be taken as unchanged without reading
 it (``graph.build.scan``); ``extractor`` is ``loaders.version.extractor_version()`` and ``shacl``
@@ -141,12 +145,16 @@ class Manifest:
     failed: dict[str, Failure] = field(default_factory=dict)
     post_build_seconds: dict[str, float] | None = None  # seconds each post-build step took
     phase_seconds: dict[str, float] | None = None  # seconds each phase of the build took
+    integrity: dict[str, Any] | None = None  # graph.store.integrity: files' and graphs' digests
     format: int = MANIFEST_FORMAT
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Manifest:
         """A manifest from its JSON document (every field optional)."""
         counts = data.get("counts")
+        integrity = data.get("integrity")
+        if integrity is not None and not isinstance(integrity, dict):
+            raise ValueError("its integrity record is not an object")
         return cls(
             base=str(data.get("base", "")),
             built_at=str(data.get("built_at", "")),
@@ -156,6 +164,7 @@ class Manifest:
             failed={k: Failure.from_json(v) for k, v in data.get("failed", {}).items()},
             post_build_seconds=data.get("post_build_seconds"),
             phase_seconds=data.get("phase_seconds"),
+            integrity=integrity,
             format=int(data.get("format", MANIFEST_FORMAT)),
         )
 
@@ -171,6 +180,8 @@ class Manifest:
             out["post_build_seconds"] = self.post_build_seconds
         if self.phase_seconds is not None:
             out["phase_seconds"] = self.phase_seconds
+        if self.integrity is not None:
+            out["integrity"] = self.integrity
         return out
 
     def __getitem__(self, key: str) -> Any:

@@ -12,16 +12,40 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import IO, Any
 
 import pyoxigraph as ox
 
 from graph.store.formats import RdfFormat, ResultFormat
 from graph.store.values import PREFIXES, Value, to_term, to_value
-from qgkg.errors import QueryError
+from qgkg.errors import QueryError, StoreError
 
 SOLUTIONS, BOOLEAN, GRAPH = "solutions", "boolean", "graph"
 Triple = tuple[Value, Value, Value]
+
+
+def is_damage(exc: BaseException) -> bool:
+    """True for Oxigraph's report of a damaged data file (RocksDB's ``Corruption`` or an I/O error)."""
+    text = str(exc)
+    return isinstance(exc, OSError) or text.startswith("Corruption") or "IO error" in text
+
+
+def damage_error(exc: BaseException) -> StoreError:
+    """The one line for a read that met damaged data (RocksDB's message names the file)."""
+    return StoreError(f"the store's Oxigraph data is damaged ({' '.join(str(exc).split())[:400]}); "
+                      "'qgkg check-store' checks every file, 'qgkg store rollback VERSION' restores an earlier one")
+
+
+@contextmanager
+def engine_reads() -> Iterator[None]:
+    """Turn a damaged-data error of the engine, met while results are read, into a one-line ``StoreError``."""
+    try:
+        yield
+    except (RuntimeError, OSError) as exc:
+        if is_damage(exc):
+            raise damage_error(exc) from None
+        raise
 
 
 class Results:
@@ -59,8 +83,9 @@ class Results:
                 yield tuple(row.get(v) for v in self.variables)
             return
         width = range(len(self.variables))
-        for solution in self._native:
-            yield tuple(to_value(solution[i]) for i in width)
+        with engine_reads():
+            for solution in self._native:
+                yield tuple(to_value(solution[i]) for i in width)
 
     def dicts(self) -> list[dict[str, Value]]:
         """The solutions as dicts of the bound variables."""
@@ -69,17 +94,20 @@ class Results:
     def triples(self) -> Iterator[Triple]:
         """The triples of a CONSTRUCT or DESCRIBE."""
         self._expect(GRAPH)
-        for t in self._triples or ():
-            yield (to_value(t.subject), to_value(t.predicate), to_value(t.object))  # type: ignore[misc]
+        with engine_reads():
+            for t in self._triples or ():
+                yield (to_value(t.subject), to_value(t.predicate), to_value(t.object))  # type: ignore[misc]
 
     def serialize(self, out: IO[bytes], fmt: ResultFormat | RdfFormat | Any) -> None:
         """Write the whole result: solutions and booleans in a results format, triples in an RDF format
         (an engine format is taken as it is)."""
         target = fmt.oxigraph if isinstance(fmt, ResultFormat | RdfFormat) else fmt
         if self.kind == GRAPH:
-            ox.serialize(self._triples or (), out, target)
+            with engine_reads():
+                ox.serialize(self._triples or (), out, target)
         elif self._native is not None:
-            self._native.serialize(out, target)
+            with engine_reads():
+                self._native.serialize(out, target)
         else:  # rows: through the engine's results parser, so the bytes are the engine's
             self._parsed().serialize(out, target)
 

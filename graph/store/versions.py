@@ -27,11 +27,15 @@ import json
 import os
 import re
 import shutil
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graph.store.manifest import Manifest
 from qgkg.errors import StoreError
+
+if TYPE_CHECKING:
+    from graph.store.integrity import Problem
 
 _VERSION = re.compile(r"^v(\d{10})$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -114,11 +118,40 @@ class Version:
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else f"{type(exc).__name__}: {exc}"
             raise StoreError(f"{self.manifest_file}: unreadable manifest ({' '.join(str(reason).split())}); "
-                             "rebuild the store (qgkg build --clean)") from None
+                             "restore an earlier version ('qgkg store rollback VERSION') "
+                             "or rebuild the store ('qgkg build --clean')") from None
+
+    def problems(self, *, full: bool = False) -> list[Problem]:
+        """What is wrong with the version against its integrity record: the cheap check of every open,
+        or with ``full`` every file hashed and every graph digested again (``graph.store.integrity``)."""
+        from graph.store.integrity import full_check, quick_check
+
+        integrity = self.manifest().integrity
+        return full_check(self.path, integrity) if full else quick_check(self.path, integrity)
 
     def write_manifest(self, manifest: Manifest) -> None:
         """Write the manifest (atomically: a reader sees the old one or the new one)."""
         write_json(self.manifest_file, manifest.to_json())
+
+
+REPAIRABLE = ("network.sqlite", "search.sqlite", "stats.json", "dumps", "validation.json")
+
+
+def repair_hint(problem: Problem, root: Path) -> str:
+    """The command that repairs a problem: derived files are rebuilt from the Oxigraph store; the
+    graph itself (and the manifest) can only be taken from another version or rebuilt."""
+    if problem.part in REPAIRABLE:
+        return f"repair it with 'qgkg check-store --repair --store {root}'"
+    return (f"restore an earlier version ('qgkg store rollback VERSION --store {root}') "
+            f"or rebuild ('qgkg build --clean --store {root} PATH...')")
+
+
+def damaged(version: Path, problems: list[Problem], root: Path) -> StoreError:
+    """The one-line error of a damaged version: the first problem, what repairs it, how many more."""
+    first = next((p for p in problems if p.part not in REPAIRABLE), problems[0])
+    more = f" ({len(problems) - 1} more problem(s): 'qgkg check-store --store {root}' lists them)" \
+        if len(problems) > 1 else ""
+    return StoreError(f"{first.line(version)}; {repair_hint(first, root)}{more}")
 
 
 def write_json(path: Path, data: Any, *, indent: int | None = None) -> None:
@@ -133,8 +166,29 @@ def write_text(path: Path, text: str, *, encoding: str = "utf-8") -> None:
     os.replace(tmp, path)
 
 
+DEFAULT_KEEP = 2  # versions a build keeps: the new current one and the one before it
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One version folder as ``qgkg store list`` shows it."""
+
+    name: str
+    path: Path
+    current: bool
+    complete: bool
+    plans: int | None = None  # None: incomplete, or its manifest is unreadable
+    built_at: str = ""
+    problem: str = ""  # why the manifest could not be read
+
+
 class StoreDir:
-    """The folder of versions behind an embedded store."""
+    """The folder of versions behind an embedded store.
+
+    ``current`` names the version readers use. When the link is missing or points to a folder
+    that is gone or incomplete, readers fall back to the newest complete version, with a warning
+    (``link_problem``); nothing is ever built over such a store without being asked.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -174,13 +228,49 @@ class StoreDir:
         path = self.sources / sha256
         return path if path.is_file() else None
 
-    def current(self) -> Path | None:
-        """The current version folder, or None when nothing was ever built."""
+    def all_versions(self) -> list[Path]:
+        """Every version folder, oldest first (complete or not)."""
+        if not self.versions.is_dir():
+            return []
+        return sorted(p for p in self.versions.iterdir() if _VERSION.match(p.name) and p.is_dir())
+
+    def complete_versions(self) -> list[Path]:
+        """The complete version folders, oldest first."""
+        return [p for p in self.all_versions() if Version(p).is_complete()]
+
+    def linked(self) -> Path | None:
+        """The complete version the ``current`` link names, or None (no link, dangling, incomplete)."""
         link = self.current_link
         if not link.is_symlink():
             return None
         target = self.root / os.readlink(link)
         return target if Version(target).is_complete() else None
+
+    def link_problem(self) -> str | None:
+        """One line saying what is wrong with the ``current`` link and what readers use instead, or None."""
+        if self.linked() is not None:
+            return None
+        newest = self.complete_versions()
+        if not self.current_link.is_symlink():
+            if not newest:
+                return None  # nothing built yet (or only interrupted first builds)
+            what = "is missing"
+        else:
+            what = f"points to {os.readlink(self.current_link)}, which is missing or incomplete"
+        if not newest:
+            return (f"{self.current_link}: {what} and no complete version is left; rebuild the store "
+                    f"(qgkg build --store {self.root} PATH...)")
+        return (f"{self.current_link}: {what}; using {newest[-1].name}, the newest complete version "
+                f"(choose another with 'qgkg store rollback VERSION --store {self.root}')")
+
+    def current(self) -> Path | None:
+        """The current version folder: the one ``current`` names, else the newest complete one
+        (see ``link_problem``), else None when no complete version exists."""
+        linked = self.linked()
+        if linked is not None:
+            return linked
+        complete = self.complete_versions()
+        return complete[-1] if complete else None
 
     def manifest(self) -> Manifest:
         """The current version's manifest (empty when there is none)."""
@@ -190,6 +280,37 @@ class StoreDir:
     def is_empty(self) -> bool:
         """True when no complete build exists."""
         return self.current() is None
+
+    def never_held_a_version(self) -> bool:
+        """True for a folder that never held a version: no ``current`` link (even a dangling one) and
+        no complete version. Only such a folder may be given the bundled corpus unasked."""
+        return not self.current_link.is_symlink() and not self.complete_versions()
+
+    def infos(self) -> list[VersionInfo]:
+        """Every version, oldest first, with whether it is current and complete and what it holds."""
+        cur = self.current()
+        out: list[VersionInfo] = []
+        for p in self.all_versions():
+            v = Version(p)
+            info = VersionInfo(p.name, p, p == cur, v.is_complete())
+            if info.complete:
+                try:
+                    m = v.manifest()
+                    info = replace(info, plans=m.total.plans, built_at=m.built_at)
+                except StoreError as exc:
+                    info = replace(info, problem=str(exc))
+            out.append(info)
+        return out
+
+    def find(self, name: str) -> Path:
+        """The version folder called ``name`` (``v0000000003``, ``v3`` or ``3``); a one-line error if none."""
+        digits = name[1:] if name[:1] == "v" else name
+        if not digits.isdigit():
+            raise StoreError(f"{name}: not a version name (say v0000000003, v3 or 3; see 'qgkg store list')")
+        path = self.versions / f"v{int(digits):010d}"
+        if not path.is_dir():
+            raise StoreError(f"{path}: no such version (see 'qgkg store list --store {self.root}')")
+        return path
 
     def new_version_path(self) -> Path:
         """A fresh, not yet existing version folder, numbered after every existing one."""
@@ -206,21 +327,24 @@ class StoreDir:
         os.replace(tmp, self.current_link)
         _fsync_dir(self.root)
 
-    def prune(self, *, keep: int = 2) -> None:
-        """Delete old and abandoned versions, keeping the current one and the ``keep - 1`` before it.
+    def prune(self, *, keep: int = DEFAULT_KEEP) -> list[Path]:
+        """Delete old and abandoned versions; return those deleted.
 
-        A server that still has an older version open keeps reading it: on POSIX the
+        The rule: the current version and the newest ``keep`` complete versions stay (``keep``
+        counts the current one when it is among the newest); every other version, complete or
+        abandoned by an interrupted build, is deleted. Only a build prunes, once its new version
+        is current. A server that still has an older version open keeps reading it: on POSIX the
         files live until they are closed.
         """
         cur = self.current()
-        if not self.versions.is_dir():
-            return
-        all_versions = sorted(p for p in self.versions.iterdir() if _VERSION.match(p.name))
-        complete = [p for p in all_versions if Version(p).is_complete()]
-        keep_set = set(complete[-keep:]) | ({cur} if cur else set())
-        for p in all_versions:  # only one build runs at a time (the lock): no version is in progress
+        complete = self.complete_versions()
+        keep_set = set(complete[-max(keep, 1):]) | ({cur} if cur else set())
+        deleted = []
+        for p in self.all_versions():  # only one build runs at a time (the lock): no version is in progress
             if p not in keep_set:
                 shutil.rmtree(p, ignore_errors=True)
+                deleted.append(p)
+        return deleted
 
 
 def _fsync_dir(path: Path) -> None:

@@ -148,7 +148,7 @@ def test_several_labels_give_several_rows(synthetic_store: Path, tmp_path: Path)
     write_cache(version, ox_store, None, [], [], ref.value)
     ox_store.flush()
     del ox_store
-    store = EmbeddedStore(root, base=DEFAULT_BASE)
+    store = EmbeddedStore(root, base=DEFAULT_BASE, check=False)  # edited behind the build: its digests differ
     rows = assert_same(store, "agencies_by_activities_led", {})
     assert sum(r["agency"].value == agency for r in rows) == 3
     for name, params in cases(store):
