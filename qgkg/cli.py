@@ -91,15 +91,16 @@ def build(paths: tuple[str, ...], url_file: Path | None, clean: bool, jobs: int 
     with If-None-Match/If-Modified-Since and does not read an unchanged page again. A page
     that fails is one line naming the URL and the reason; the others are built, the
     store keeps every plan it had, and the exit code is 3.
+
+    With --endpoint, the plans go to the SPARQL server, and what the build keeps locally
+    (the files sent, the fetch cache, the pages and files as read) lives in the --store
+    folder, under remote/<endpoint>/.
     """
     from fetch import FetchOptions, is_url, read_url_file
 
     settings = settings_from(kwargs)
     urls = [p for p in paths if is_url(p)] + (read_url_file(url_file) if url_file else [])
     files = [Path(p) for p in paths if not is_url(p)]
-    if urls and settings.endpoint:
-        raise QgkgError("building web pages into a remote store (--endpoint) is not supported yet: "
-                        "build them into a --store")
     targets = files or ([] if urls else [bundled_corpus()])
     options = FetchOptions(delay=fetch_delay, timeout=fetch_timeout, retries=fetch_retries)
     report = run_build(settings, targets, clean=clean, jobs=jobs, quiet=quiet, validate=not no_validate,
@@ -139,7 +140,7 @@ def run_build(settings: Settings, targets: list[Path], *, clean: bool = False, j
     try:
         if settings.endpoint:
             return build_remote(settings, targets, clean=clean, jobs=jobs, progress=progress, on_files=on_files,
-                                validate=validate)
+                                validate=validate, urls=urls or (), fetch=fetch, on_urls=on_urls, on_page=on_page)
         return do_build(settings.store, targets, base=settings.base, clean=clean, jobs=jobs,
                         progress=progress, on_files=on_files, validate=validate, urls=urls or (), fetch=fetch,
                         on_urls=on_urls, on_page=on_page, keep=keep)

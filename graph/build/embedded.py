@@ -27,7 +27,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from fetch import FetchOptions
-from graph.build.fetched import PageJob, WebScan, cache_of, fetch_pages
+from graph.build.fetched import PageJob, WebScan, cache_of, fetch_for_build
 from graph.build.lock import BuildLock
 from graph.build.reference import check_reference, write_report
 from graph.build.report import BuildReport
@@ -204,13 +204,8 @@ def _check_previous(run: _Run, report: BuildReport) -> None:
 def _fetch(run: _Run, urls: list[str], options: FetchOptions, on_page: Callable[[str, object], None] | None,
            report: BuildReport) -> None:
     """Fetch (or revalidate) the URLs: pages to extract, pages kept, one error line per failure."""
-    run.web = fetch_pages(urls, cache_of(run.root), options, run.old.sources, extractor=run.extractor,
-                          shapes=run.shapes, progress=on_page)
-    report.files_seen += len(set(urls))
-    report.files_unchanged += run.web.unchanged
-    report.pages_fetched, report.pages_not_modified = run.web.downloaded, run.web.not_modified
-    report.requests = run.web.requests
-    report.errors += run.web.errors
+    run.web = fetch_for_build(urls, run.root, options, run.old.sources, report, extractor=run.extractor,
+                              shapes=run.shapes, progress=on_page)
     run.phase("fetch")
 
 
@@ -223,7 +218,7 @@ def _extract(run: _Run, jobs: int, progress: Callable[[FileResult], None] | None
     results = extract_all(todo, run.base, jobs, progress or (lambda r: None), validate=run.validate)
     run.phase("extract")
     run.good = [r for r in results if r.error is None]
-    pages = {job.url for job in run.web.todo}
+    pages = run.web.urls
     for r in results:
         if r.error is not None and r.sha256 and r.path not in pages:
             run.failed[Path(r.path).name] = Failure(r.error, r.sha256, run.extractor, r.stat)
@@ -339,7 +334,7 @@ def _write_graphs(run: _Run, main: ox.Store, contrib: ox.Store) -> tuple[Manifes
     old_counts = run.old.counts or Counts()
     touched = apply_results(main, contrib, run.good, sources)
     _record_stats(sources, run.scan.seen)
-    pages = {job.url for job in run.web.todo}
+    pages = run.web.urls
     for r in run.good:
         sources[r.source] = replace(sources[r.source], stat=r.stat, extractor=run.extractor, shacl=run.shapes,
                                     kind="web" if r.path in pages else "file")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fetch import FetchCache, Fetched, Fetcher, FetchOptions
+from graph.build.report import BuildReport
 from graph.store.manifest import Source
 from loaders.model import WebSource
 from qgkg.errors import FetchError
@@ -42,6 +43,11 @@ class WebScan:
     downloaded: int = 0  # pages whose bytes were sent again (200)
     requests: int = 0  # HTTP requests sent, robots.txt included
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def urls(self) -> set[str]:
+        """The URLs of the pages to extract (a ``FileResult``'s ``path`` is its page's URL)."""
+        return {job.url for job in self.todo}
 
 
 def job_of(page: Fetched) -> PageJob:
@@ -78,8 +84,25 @@ def fetch_pages(urls: list[str], cache: FetchCache, options: FetchOptions, sourc
     return out
 
 
+def fetch_for_build(urls: list[str], root: Path, options: FetchOptions, sources: Mapping[str, Source],
+                    report: BuildReport, *, extractor: str, shapes: str | None,
+                    progress: Callable[[str, Fetched | FetchError], None] | None = None) -> WebScan:
+    """``fetch_pages`` with the cache of the folder ``root`` (``root/fetch``, bodies in ``root/sources``),
+    counted in ``report``: pages seen, kept, downloaded, not modified, requests, one error line per failure.
+
+    The embedded build passes the store's folder; the remote build its endpoint's local folder
+    (``graph.store.remote.local_state``)."""
+    web = fetch_pages(urls, cache_of(root), options, sources, extractor=extractor, shapes=shapes, progress=progress)
+    report.files_seen += len(set(urls))
+    report.files_unchanged += web.unchanged
+    report.pages_fetched, report.pages_not_modified = web.downloaded, web.not_modified
+    report.requests = web.requests
+    report.errors += web.errors
+    return web
+
+
 def cache_of(root: Path) -> FetchCache:
-    """The fetch cache of the store at ``root``."""
+    """The fetch cache of the store (or remote endpoint's local folder) at ``root``."""
     from graph.store import StoreDir
 
     sdir = StoreDir(root)

@@ -6,34 +6,37 @@ each file contributed are kept in a local Oxigraph store and merged into the ref
 (``graph.build.write``), as the embedded build does. The local state of an endpoint lives under
 ``STORE/remote/<endpoint>/``, laid out as a version folder: ``manifest.json`` (the files sent,
 with their sha256, stats, extractor and shapes digest), ``contrib/`` and ``validation.json``
-(the plans' reports). Not atomic as a whole: each graph (or each update batch) is replaced
-atomically.
+(the plans' reports). Web pages are fetched as the embedded build fetches them
+(``graph.build.fetched``), with the endpoint's own fetch cache in that folder (``fetch/``, the
+bytes in ``sources/``, where the files sent are kept too: the plan page's download, when
+``serve --endpoint`` runs on this machine). Not atomic as a whole: each graph (or each update
+batch) is replaced atomically.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import shutil
 import time
-import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
+from fetch import FetchOptions
+from graph.build.fetched import WebScan, cache_of, fetch_for_build
 from graph.build.lock import BuildLock
 from graph.build.report import BuildReport
 from graph.build.scan import find_plan_files, scan
+from graph.build.sources import keep_sources, prune_sources
 from graph.build.static import static_digest, static_triples
 from graph.build.workers import FileResult, extract_all
 from graph.build.write import merged_description, replace_contributions
-from graph.store import Version, reference_graph_iri
+from graph.store import StoreDir, Version, reference_graph_iri
 from graph.store.manifest import Counts, Manifest, Source
-from graph.store.remote import RemoteStore, RemoteWriter, insert_ops
+from graph.store.remote import RemoteStore, RemoteWriter, insert_ops, local_state
 from qgkg.config import Settings
 
 _QG = "https://w3id.org/qgkg/ontology#"
@@ -46,12 +49,6 @@ SELECT (COUNT(DISTINCT ?p) AS ?plans) (COUNT(DISTINCT ?a) AS ?activities) (COUNT
   {{ GRAPH ?g {{ ?p a <{_QG}Plan> }} }} UNION {{ GRAPH ?g {{ ?a a <{_QG}Activity> }} }}
   UNION {{ GRAPH ?r {{ ?o a <{_QG}Agency> }} }}
 }}"""
-
-
-def _endpoint_key(url: str) -> str:
-    """A folder name for an endpoint's local state."""
-    readable = re.sub(r"[^A-Za-z0-9]+", "-", urllib.parse.urlsplit(url).netloc + urllib.parse.urlsplit(url).path)
-    return f"{readable.strip('-')[:60]}-{hashlib.sha1(url.encode('utf-8')).hexdigest()[:8]}"
 
 
 def remote_sources(store: RemoteStore) -> dict[str, Source]:
@@ -79,25 +76,40 @@ def build_remote(
     progress: Callable[[FileResult], None] | None = None,
     on_files: Callable[[int], None] | None = None,
     validate: bool = True,
+    urls: Sequence[str] = (),
+    fetch: FetchOptions | None = None,
+    on_urls: Callable[[int], None] | None = None,
+    on_page: Callable[[str, object], None] | None = None,
 ) -> BuildReport:
-    """Add or update the plans of ``targets`` on the remote store, one named graph per plan.
+    """Add or update the plans of ``targets`` and of the web pages at ``urls`` on the remote store, one
+    named graph per plan.
 
-    A file is sent again when it changed, the loaders or (with ``validate``) the shapes changed,
-    or the server no longer holds its plans with the same sha256. The reference graph is
-    rewritten only for the entities touched (all of it after a change of the ontology, or on a
-    server without SPARQL Update). ``quiet`` is kept for older callers: the caller shows progress
-    through ``progress`` and ``on_files``.
+    A file or page is sent again when it changed, the loaders or (with ``validate``) the shapes
+    changed, or the server no longer holds its plans with the same sha256. Pages are fetched as
+    the embedded build fetches them (``fetch``, ``on_urls`` and ``on_page`` as there), with the
+    cache in the endpoint's local folder; a page that fails is one line in the report and its plan
+    on the server is left as it is. The reference graph is rewritten only for the entities touched
+    (all of it after a change of the ontology, or on a server without SPARQL Update). ``quiet`` is
+    kept for older callers: the caller shows progress through ``progress`` and ``on_files``.
     """
     started = time.perf_counter()
     store = RemoteStore(settings)
     writer = RemoteWriter(store.endpoints)
-    local = Version(Path(settings.store) / "remote" / _endpoint_key(store.endpoints.query))
+    local = Version(local_state(settings))
     report = BuildReport(version=store.endpoints.query)
     with BuildLock(local.path) as lock:
         if lock.taken_over:
             report.warnings.append(lock.taken_over)
         state, on_server = _state(local, store, writer, settings.base, clean)
-        good, shapes = _extract(targets, state, on_server, settings.base, jobs, progress, on_files, validate, report)
+        held = {name: s for name, s in state.sources.items()
+                if name in on_server and on_server[name].sha256 == s.sha256}  # the server still has them
+        todo, shapes = _scan(targets, held, state, settings.base, validate, report)
+        web = _fetch(local.path, list(urls), fetch or FetchOptions(), held, shapes, on_urls, on_page, report)
+        if on_files:
+            on_files(len(todo) + len(web.todo))
+        good = _extract([*todo, *web.todo], settings.base, jobs, progress, validate, report)
+        sdir = StoreDir(local.path)
+        report.warnings += keep_sources(sdir, good)  # pages are kept by the fetch cache already
         contrib = ox.Store(str(local.contrib))
         touched = _send_plans(writer, contrib, good, state, on_server)
         _send_reference(writer, contrib, touched, settings.base, full=clean or state.static_sha256 != static_digest())
@@ -105,11 +117,13 @@ def build_remote(
         del contrib
         for r in good:
             state.sources[r.source] = Source(r.sha256, sorted(iri for iri, _nt in r.plans), r.activities,
-                                             len(r.plans), stat=r.stat, extractor=_extractor(), shacl=shapes)
+                                             len(r.plans), stat=r.stat, extractor=_extractor(), shacl=shapes,
+                                             kind="web" if r.path in web.urls else "file")
         if shapes is not None:
             _write_reports(local, good, shapes)
         state.base, state.static_sha256 = settings.base, static_digest()
         local.write_manifest(state)
+        prune_sources(sdir, cache_of(local.path).digests() | {s.sha256 for s in state.sources.values()})
         report.count(_counts(store))
     report.seconds = time.perf_counter() - started
     return report
@@ -139,30 +153,45 @@ def _state(local: Version, store: RemoteStore, writer: RemoteWriter, base: str,
     return state, on_server
 
 
-def _extract(targets: list[Any], state: Manifest, on_server: dict[str, Source], base: str, jobs: int | None,
-             progress: Callable[[FileResult], None] | None, on_files: Callable[[int], None] | None,
-             validate: bool, report: BuildReport) -> tuple[list[FileResult], str | None]:
-    """Scan and extract as the embedded build does; the files extracted and the shapes digest used."""
+def _scan(targets: list[Any], held: dict[str, Source], state: Manifest, base: str, validate: bool,
+          report: BuildReport) -> tuple[list[Path], str | None]:
+    """Which files to extract (``graph.build.scan``), as the embedded build decides; and the shapes digest used."""
     from graph.validate.shacl import shapes_digest  # local: the module loads pyshacl
 
     files = find_plan_files([Path(t) for t in targets], skipped=report.errors)
     report.files_seen = len(files)
-    held = {name: s for name, s in state.sources.items()
-            if name in on_server and on_server[name].sha256 == s.sha256}  # the server still has them
     shapes = shapes_digest(base) if validate else None
     todo = scan(files, held, {}, extractor=_extractor(), shapes=shapes)
     report.files_unchanged = todo.unchanged
     for name, stat in todo.seen.items():
         state.sources[name] = replace(state.sources[name], stat=stat)
-    if on_files:
-        on_files(len(todo.todo))
-    results = extract_all(todo.todo, base, jobs or os.cpu_count() or 1, progress or (lambda r: None),
-                          validate=validate)
+    return todo.todo, shapes
+
+
+def _fetch(root: Path, urls: list[str], options: FetchOptions, held: dict[str, Source], shapes: str | None,
+           on_urls: Callable[[int], None] | None, on_page: Callable[[str, object], None] | None,
+           report: BuildReport) -> WebScan:
+    """Which pages to extract: fetched (or revalidated) into the cache under ``root`` and compared with
+    what the server holds (``graph.build.fetched``), as the embedded build decides."""
+    if not urls:
+        return WebScan()
+    if on_urls:
+        on_urls(len(urls))
+    return fetch_for_build(urls, root, options, held, report, extractor=_extractor(), shapes=shapes,
+                           progress=on_page)
+
+
+def _extract(todo: list[Any], base: str, jobs: int | None, progress: Callable[[FileResult], None] | None,
+             validate: bool, report: BuildReport) -> list[FileResult]:
+    """Extract (and validate) the files and pages, as the embedded build does; the results without errors.
+
+    Nothing that failed is recorded: a file is read again next time, a page fetched (revalidated) again."""
+    results = extract_all(todo, base, jobs or os.cpu_count() or 1, progress or (lambda r: None), validate=validate)
     good = [r for r in results if r.error is None]
     report.errors += [r.error for r in results if r.error]
     report.warnings += [w for r in good for w in r.warnings]
     report.files_extracted = len(good)
-    return good, shapes
+    return good
 
 
 def _send_plans(writer: RemoteWriter, contrib: ox.Store, good: list[FileResult], state: Manifest,

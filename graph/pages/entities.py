@@ -224,7 +224,7 @@ def plan_page(store: GraphStore, entity: Entity) -> PlanPage:
         tuple(activities),
         fragments,
         tuple(entity.refs(PROV + "wasDerivedFrom")),
-        plan_origin(entity),
+        plan_origin(store, entity),
     )
 
 

@@ -156,6 +156,7 @@ class PlanOrigin:
     sha256: str | None  # the digest of the bytes as read: the download's name
     media_type: str  # the media type of the bytes as read
     filename: str  # the name a download is saved under
+    kept: bool = False  # the bytes as read are kept on this machine: the download works
 
 
 @dataclass(frozen=True)

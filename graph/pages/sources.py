@@ -2,8 +2,10 @@
 
 ``plan_origin`` reads the plan's own statements (no query): its ``dcterms:source`` (a file
 name, or the URL of a web page), ``qg:sourceKind``, the retrieval facts of a web page, and
-the sha256 its bytes are kept under. ``source_file`` answers the download ``/sources/<sha256>``
-with one named query (``page_source_file``): only the bytes of a plan in the graph are served.
+the sha256 its bytes are kept under; and asks the store whether this machine keeps those bytes
+(``GraphStore.source_path``: ``STORE/sources`` for the embedded store, the endpoint's local
+folder for a remote one). ``source_file`` answers the download ``/sources/<sha256>`` with one
+named query (``page_source_file``): only the bytes of a plan in the graph are served.
 """
 
 from __future__ import annotations
@@ -37,8 +39,9 @@ def download_name(source: str, media_type: str) -> str:
     return stem if stem.lower().endswith((".html", ".htm", ".xhtml")) or "html" not in media_type else stem + ".html"
 
 
-def plan_origin(entity: Entity) -> PlanOrigin | None:
-    """The plan's origin from its statements, or None when it has no ``dcterms:source``."""
+def plan_origin(store: GraphStore, entity: Entity) -> PlanOrigin | None:
+    """The plan's origin from its statements, or None when it has no ``dcterms:source``; ``kept`` says
+    whether the bytes as read can be downloaded here."""
     source = entity.first(DCT + "source")
     if source is None:
         return None
@@ -46,6 +49,7 @@ def plan_origin(entity: Entity) -> PlanOrigin | None:
     kind = entity.first(QG + "sourceKind") or ("web" if web else "file")
     media = entity.first(DCT + "format") or ("text/html" if web else "application/octet-stream")
     sha = entity.first(QG + "sha256")
+    sha = sha if sha and _SHA256.match(sha) else None
     return PlanOrigin(
         kind=kind,
         source=source,
@@ -54,9 +58,10 @@ def plan_origin(entity: Entity) -> PlanOrigin | None:
         retrieved_at=entity.first(PROV + "generatedAtTime"),
         status=entity.first(QG + "httpStatus"),
         published=entity.first(QG + "publishedDate"),
-        sha256=sha if sha and _SHA256.match(sha) else None,
+        sha256=sha,
         media_type=media,
         filename=download_name(source, media),
+        kept=sha is not None and store.source_path(sha) is not None,
     )
 
 

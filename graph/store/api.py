@@ -64,6 +64,10 @@ class GraphStore(ABC):
         text = inject_values(sparql, substitutions) if substitutions else sparql
         return self._run(text, Dataset.of(default_graph, named_graphs).for_query(sparql))
 
+    def source_path(self, sha256: str) -> Path | None:
+        """The kept bytes a plan was read from (``sources/<sha256>`` on this machine), or None."""
+        return None
+
     @abstractmethod
     def dump(self, out: IO[bytes], fmt: RdfFormat) -> int:
         """Write the whole graph to ``out``; return the number of statements written."""

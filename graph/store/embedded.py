@@ -77,6 +77,10 @@ class EmbeddedStore(GraphStore):
                              f"restore an earlier version ('qgkg store rollback VERSION') "
                              "or rebuild ('qgkg build --clean')") from None
 
+    def source_path(self, sha256: str) -> Path | None:
+        """The kept bytes a plan was read from (``STORE/sources/<sha256>``), or None."""
+        return self.dir.source(sha256)
+
     @cached_property
     def manifest(self) -> Manifest:
         """The version's manifest."""

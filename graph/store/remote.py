@@ -22,12 +22,14 @@ Virtuoso ``/sparql`` → ``/sparql``, ``/sparql-graph-crud``. See docs/REMOTE.md
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 import pyoxigraph as ox
@@ -38,6 +40,7 @@ from graph.store.dataset import UNION, Dataset
 from graph.store.formats import RdfFormat
 from graph.store.protocol import HttpStatusError, media_type, open_url, query_request, send_update, server_of
 from graph.store.values import PREFIXES
+from graph.store.versions import StoreDir
 from qgkg.config import Settings
 from qgkg.errors import StoreError
 
@@ -108,6 +111,27 @@ def endpoints_of(settings: Settings) -> Endpoints:
     return derive_endpoints(settings.endpoint, update=settings.update_endpoint, gsp=settings.gsp_endpoint)
 
 
+def endpoint_key(url: str) -> str:
+    """A folder name for an endpoint's local state: readable, and unique by a digest of the URL.
+
+    >>> endpoint_key("http://127.0.0.1:8890/sparql")
+    '127-0-0-1-8890-sparql-20d20046'
+    """
+    parts = urllib.parse.urlsplit(url)
+    readable = re.sub(r"[^A-Za-z0-9]+", "-", parts.netloc + parts.path)
+    return f"{readable.strip('-')[:60]}-{hashlib.sha1(url.encode('utf-8')).hexdigest()[:8]}"
+
+
+def local_state(settings: Settings) -> Path:
+    """The local folder of the endpoint the settings name: ``STORE/remote/<endpoint>/``.
+
+    It holds what a remote build keeps on this machine (``graph.build.remote``): the files sent
+    (``manifest.json``), the entity contributions, the plans' SHACL reports, the fetch cache of
+    web pages (``fetch/``) and the bytes of every file and page as read (``sources/<sha256>``),
+    laid out as in an embedded store's folder (``StoreDir``)."""
+    return Path(settings.store) / "remote" / endpoint_key(endpoints_of(settings).query)
+
+
 class RemoteStore(GraphStore):
     """A SPARQL 1.1 server spoken to over HTTP (the union of its graphs is the graph)."""
 
@@ -116,6 +140,10 @@ class RemoteStore(GraphStore):
         self.base = settings.base
         self.endpoints = endpoints_of(settings)
         self.timeout = settings.query_timeout
+
+    def source_path(self, sha256: str) -> Path | None:
+        """The bytes a plan was read from, when a build from this machine kept them (``local_state``)."""
+        return StoreDir(local_state(self.settings)).source(sha256)
 
     def _run(self, sparql: str, dataset: Dataset) -> Any:
         """Send the query the way the server answers; the parsed answer: a pyoxigraph result, or triples."""
