@@ -64,28 +64,26 @@ _UPDATE_WAY: dict[str, str] = {}  # update URL -> the way of sending updates it 
 # --- connections with a connect timeout and a read timeout ------------------------------------------
 
 
-class _Connection(http.client.HTTPConnection):
+class _ReadTimeout:
+    """Mixed into an HTTP connection: its socket gets the read timeout once connected."""
+
+    sock: Any
+
+    def __init__(self, host: str, *, read_timeout: float, **kwargs: Any) -> None:
+        super().__init__(host, **kwargs)  # type: ignore[call-arg]
+        self._read_timeout = read_timeout
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        self.sock.settimeout(self._read_timeout)
+
+
+class _Connection(_ReadTimeout, http.client.HTTPConnection):
     """An HTTP connection whose socket gets the read timeout once connected."""
 
-    def __init__(self, host: str, *, read_timeout: float, **kwargs: Any) -> None:
-        super().__init__(host, **kwargs)
-        self._read_timeout = read_timeout
 
-    def connect(self) -> None:
-        super().connect()
-        self.sock.settimeout(self._read_timeout)
-
-
-class _TlsConnection(http.client.HTTPSConnection):
+class _TlsConnection(_ReadTimeout, http.client.HTTPSConnection):
     """The same over TLS."""
-
-    def __init__(self, host: str, *, read_timeout: float, **kwargs: Any) -> None:
-        super().__init__(host, **kwargs)
-        self._read_timeout = read_timeout
-
-    def connect(self) -> None:
-        super().connect()
-        self.sock.settimeout(self._read_timeout)
 
 
 class _Handler(urllib.request.HTTPHandler):
