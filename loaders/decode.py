@@ -332,25 +332,72 @@ _BLOCKS = ("p", "div", "section", "article", "main", "li", "tr", "table", "capti
 _TIGHTEN = 0.8
 
 
+_SCRIPTS = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def visible_text(html: str) -> str:
+    """The text of markup with scripts, styles and tags removed (for the plausibility check).
+
+    >>> visible_text("<p>质量<b>月</b></p><script>var a='乱码';</script>")
+    '质量月'
+    """
+    return _TAGS.sub("", _SCRIPTS.sub("", html))
+
+
+def _codec(charset: str) -> str:
+    name = charset.strip().lower()
+    return _FAMILY.get(name.replace("-", "").replace("_", ""), name)
+
+
+def decode_markup(data: bytes, label: str, header_charset: str | None = None) -> Decoded:
+    """Markup as text: the HTTP header's charset (when given), then ``<meta charset>``, then detection.
+
+    A BOM wins over declarations. A declared charset is taken only when it decodes the bytes
+    strictly and its reading passes ``common_share``; otherwise ``decode_text`` detects it, and
+    the note says which declarations were refused and why.
+    """
+    if not data.strip():
+        raise DecodeError(f"{label}: empty page")
+    if any(data.startswith(bom) for bom, _codec_name in _BOMS):
+        decoded = decode_text(data, label)
+        return Decoded(decoded.text, decoded.encoding, f"{decoded.note}; BOM wins over declarations")
+    meta = _META_CHARSET.search(data[:4096])
+    declared = [("HTTP header", header_charset), ("meta charset", meta.group(1).decode("ascii") if meta else None)]
+    refused: list[str] = []
+    for where, charset in declared:
+        if not charset:
+            continue
+        codec = _codec(charset)
+        try:
+            text = data.decode(codec)
+        except LookupError:
+            refused.append(f"{where} {charset} unknown")
+            continue
+        except UnicodeDecodeError:
+            refused.append(f"{where} {charset} does not decode")
+            continue
+        share = common_share(visible_text(text))
+        if share >= MIN_COMMON_SHARE or (codec in ("utf-8", "ascii") and text.isascii()):
+            note = f"{codec} ({where} {charset}; common CJK {share:.2f})"
+            return Decoded(text, codec, note + "".join(f"; {r}" for r in refused))
+        refused.append(f"{where} {charset} implausible (common CJK {share:.2f})")
+    decoded = decode_text(data, label)
+    return Decoded(decoded.text, decoded.encoding,
+                   f"{decoded.note} (detected)" + "".join(f"; {r}" for r in refused))
+
+
 def decode_html(data: bytes, path: Path) -> Decoded:
     """The article body of a web page as text, one paragraph per line.
 
-    The charset comes from a BOM, then ``<meta charset>``, then the text rules.  Scripts,
+    The charset comes from ``decode_markup`` (a BOM, then ``<meta charset>`` when its reading is
+    plausible Chinese, then the text rules).  Scripts,
     styles, navigation, headers, footers, asides and forms are dropped, and so are elements
     whose id or class names navigation, menus, footers, breadcrumbs or share bars.  The body
     is the candidate (article, main, section, div, td) with the most CJK characters,
     tightened to a descendant candidate that holds at least 80% of them.
     """
-    declared = _META_CHARSET.search(data[:4096])
-    charset = declared.group(1).decode("ascii").lower() if declared else ""
-    if charset and not any(data.startswith(bom) for bom, _ in _BOMS):
-        codec = _FAMILY.get(charset.replace("-", "").replace("_", ""), charset)
-        try:
-            decoded = Decoded(data.decode(codec), codec, f"{codec} (meta charset {charset})")
-        except (LookupError, UnicodeDecodeError):
-            decoded = decode_text(data, path)
-    else:
-        decoded = decode_text(data, path)
+    decoded = decode_markup(data, str(path))
     soup = BeautifulSoup(decoded.text, "lxml")
     doomed = [tag for tag in soup.find_all(True) if tag.name in _DROP_TAGS or _is_boilerplate(tag)]
     for tag in reversed(doomed):  # descendants first: each element is decomposed once, in linear time

@@ -3,7 +3,7 @@
 The fetching is done elsewhere (``fetch``); this module only reads bytes, as ``loaders.decode``
 does for files (a saved ``.html`` file keeps ``decode.decode_html``).
 
-* Charset, in order of trust: the HTTP header's ``charset``, then ``<meta charset>`` (or
+* Charset (``decode.decode_markup``, shared with saved .html files), in order of trust: the HTTP header's ``charset``, then ``<meta charset>`` (or
   ``http-equiv``), then detection (``decode.decode_text``: BOM, UTF-8, charset-normalizer
   checked against the Chinese codecs). A declared charset is taken only when it decodes the
   bytes strictly and its reading passes the plausibility check of ``decode.common_share``
@@ -19,14 +19,11 @@ does for files (a saved ``.html`` file keeps ``decode.decode_html``).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from loaders.decode import _BOMS, _FAMILY, _META_CHARSET, MIN_COMMON_SHARE, Decoded, common_share, decode_text, finish
+from loaders.decode import Decoded, decode_markup, finish
 from qgkg.errors import DecodeError
 
-_SCRIPTS = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_TAGS = re.compile(r"<[^>]*>")
 MIN_ARTICLE_CJK = 20  # an article with fewer Chinese characters is no article (a menu, a login box)
 
 
@@ -37,52 +34,6 @@ class Page:
     decoded: Decoded
     title: str | None
     published: str | None
-
-
-def visible_text(html: str) -> str:
-    """The text of markup with scripts, styles and tags removed (for the plausibility check).
-
-    >>> visible_text("<p>质量<b>月</b></p><script>var a='乱码';</script>")
-    '质量月'
-    """
-    return _TAGS.sub("", _SCRIPTS.sub("", html))
-
-
-def _codec(charset: str) -> str:
-    name = charset.strip().lower()
-    return _FAMILY.get(name.replace("-", "").replace("_", ""), name)
-
-
-def decode_page(data: bytes, label: str, header_charset: str | None = None) -> Decoded:
-    """The page's markup as text, by header charset, meta charset, then detection (see the module docstring)."""
-    if not data.strip():
-        raise DecodeError(f"{label}: empty page")
-    if any(data.startswith(bom) for bom, _codec_name in _BOMS):
-        decoded = decode_text(data, label)
-        return Decoded(decoded.text, decoded.encoding, f"{decoded.note}; BOM wins over declarations")
-    meta = _META_CHARSET.search(data[:4096])
-    declared = [("HTTP header", header_charset), ("meta charset", meta.group(1).decode("ascii") if meta else None)]
-    refused: list[str] = []
-    for where, charset in declared:
-        if not charset:
-            continue
-        codec = _codec(charset)
-        try:
-            text = data.decode(codec)
-        except LookupError:
-            refused.append(f"{where} {charset} unknown")
-            continue
-        except UnicodeDecodeError:
-            refused.append(f"{where} {charset} does not decode")
-            continue
-        share = common_share(visible_text(text))
-        if share >= MIN_COMMON_SHARE or (codec in ("utf-8", "ascii") and text.isascii()):
-            note = f"{codec} ({where} {charset}; common CJK {share:.2f})"
-            return Decoded(text, codec, note + "".join(f"; {r}" for r in refused))
-        refused.append(f"{where} {charset} implausible (common CJK {share:.2f})")
-    decoded = decode_text(data, label)
-    return Decoded(decoded.text, decoded.encoding,
-                   f"{decoded.note} (detected)" + "".join(f"; {r}" for r in refused))
 
 
 def article_text(html: str, label: str) -> tuple[str, str | None]:
@@ -154,7 +105,7 @@ def read_page(data: bytes, *, url: str, header_charset: str | None = None) -> Pa
     Raises:
         DecodeError: the page is empty, cannot be decoded, or has no article text.
     """
-    decoded = decode_page(data, url, header_charset)
+    decoded = decode_markup(data, url, header_charset)
     text, title = article_text(decoded.text, url)
     if title and title not in text and any("\u4e00" <= ch <= "\u9fff" for ch in title):
         text = f"{title}\n{text}"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from loaders.web import decode_page, read_page
+from loaders.decode import decode_markup as decode_page
+from loaders.web import read_page
 from qgkg.errors import DecodeError
 
 ARTICLE = ["上海市2021年“质量月”活动安排"] + [
